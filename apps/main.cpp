@@ -1,0 +1,34 @@
+// apps/main.cpp — the `mcseg` executable: dispatches to the registered subcommands.
+#include <cstdio>
+#include <cstring>
+#include <exception>
+
+#include "apps/cli.h"
+#include "engine/error.h"
+
+int main(int argc, char** argv) {
+    using namespace mcseg;
+    const auto& cmds = commands();
+    if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h")) {
+        std::printf("usage: mcseg <command> [options]   (mcseg <command> --help for details)\n\n"
+                    "Microcalcification detection and segmentation in mammograms with two CNNs.\n\n"
+                    "commands:\n");
+        for (const auto& [name, c] : cmds) std::printf("  %-10s %s\n", name.c_str(), c.summary.c_str());
+        return argc < 2 ? 2 : 0;
+    }
+    auto it = cmds.find(argv[1]);
+    if (it == cmds.end()) {
+        std::fprintf(stderr, "mcseg: unknown command '%s' (see mcseg --help)\n", argv[1]);
+        return 2;
+    }
+    try {
+        return it->second.run(argc - 1, argv + 1);
+    } catch (const Error& e) {
+        std::fprintf(stderr, "mcseg %s: error: %s\n", argv[1], e.what());
+    } catch (const std::bad_alloc&) {
+        std::fprintf(stderr, "mcseg %s: error: out of memory\n", argv[1]);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "mcseg %s: internal error: %s\n", argv[1], e.what());
+    }
+    return 1;
+}
