@@ -1,0 +1,125 @@
+// tests/test_gemm_cpu.cpp — the blocked CPU gemm() against a plain double-precision loop.
+//
+// Shapes cover the degenerate (1×1×1, K = 0), the ragged (not multiples of the micro-tile or of
+// the cache blocks, in every dimension), the multi-threaded split along M and along N, and the
+// paper network's own im2col/FC shapes; each runs with all four transpose combinations, with
+// padded leading dimensions and with several alpha/beta pairs.
+//
+// Tolerance: the rigorous first-order bound for a float dot product of length K summed in any
+// order is |error| ≤ K·u·Σ|a_k·b_k| (u = 2⁻²⁴), plus the rounding of the alpha/beta scaling.
+// Dropping or doubling a single term of a K-term sum breaks it for every K used here.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "engine/philox.h"
+#include "kernels/cpu/gemm.h"
+
+using namespace mcseg;
+
+namespace {
+
+struct Case {
+    int M, N, K;
+};
+
+// op(X)[r][c] of a row-major matrix stored as X (transposed storage when trans).
+float at(const std::vector<float>& X, bool trans, int ld, int r, int c) {
+    return trans ? X[static_cast<size_t>(c) * ld + r] : X[static_cast<size_t>(r) * ld + c];
+}
+
+// Runs gemm on random data and checks every element of C; returns the number of bad elements.
+int check(bool ta, bool tb, Case s, float alpha, float beta, uint64_t seed, int pad = 3) {
+    const int lda = (ta ? s.M : s.K) + pad, ldb = (tb ? s.K : s.N) + pad, ldc = s.N + pad;
+    std::vector<float> A(static_cast<size_t>(ta ? s.K : s.M) * lda), B(static_cast<size_t>(tb ? s.N : s.K) * ldb),
+        C(static_cast<size_t>(s.M) * ldc);
+    for (size_t i = 0; i < A.size(); ++i) A[i] = philox_uniform_at(seed, 0, i) * 2 - 1;
+    for (size_t i = 0; i < B.size(); ++i) B[i] = philox_uniform_at(seed, 1, i) * 2 - 1;
+    for (size_t i = 0; i < C.size(); ++i)
+        C[i] = beta == 0.0f ? std::numeric_limits<float>::quiet_NaN() : philox_uniform_at(seed, 2, i) * 2 - 1;
+    const std::vector<float> C0 = C;
+    gemm(ta, tb, s.M, s.N, s.K, alpha, A.data(), lda, B.data(), ldb, beta, C.data(), ldc);
+    const double u = std::ldexp(1.0, -24);
+    int bad = 0;
+    for (int i = 0; i < s.M; ++i)
+        for (int j = 0; j < s.N; ++j) {
+            double dot = 0, absdot = 0;
+            for (int k = 0; k < s.K; ++k) {
+                double p = static_cast<double>(at(A, ta, lda, i, k)) * at(B, tb, ldb, k, j);
+                dot += p;
+                absdot += std::fabs(p);
+            }
+            const size_t ci = static_cast<size_t>(i) * ldc + j;
+            const double c0 = beta == 0.0f ? 0.0 : C0[ci];  // C is not read when beta == 0
+            double ref = alpha * dot + beta * c0;
+            double tol = (s.K + 2) * u * (std::fabs(alpha) * absdot + std::fabs(beta * c0)) + 1e-30;
+            if (!(std::fabs(C[ci] - ref) <= tol)) ++bad;
+        }
+    // Padding columns of C beyond N must be untouched.
+    for (int i = 0; i < s.M; ++i)
+        for (int j = s.N; j < ldc; ++j) {
+            const size_t ci = static_cast<size_t>(i) * ldc + j;
+            if (!(C[ci] == C0[ci] || (std::isnan(C[ci]) && std::isnan(C0[ci])))) ++bad;
+        }
+    return bad;
+}
+
+void check_all_transposes(Case s, float alpha, float beta, uint64_t seed) {
+    for (int t = 0; t < 4; ++t) {
+        bool ta = t & 1, tb = t & 2;
+        CAPTURE(s.M);
+        CAPTURE(s.N);
+        CAPTURE(s.K);
+        CAPTURE(ta);
+        CAPTURE(tb);
+        CAPTURE(alpha);
+        CAPTURE(beta);
+        CHECK(check(ta, tb, s, alpha, beta, seed + t) == 0);
+    }
+}
+
+}  // namespace
+
+TEST_CASE("gemm: tiny and ragged shapes, all transposes, alpha and beta") {
+    const Case shapes[] = {{1, 1, 1},   {7, 13, 5},  {1, 50, 3},   {50, 1, 3},   {8, 48, 16},  {9, 49, 17},
+                           {16, 96, 1}, {17, 95, 2}, {5, 200, 40}, {33, 47, 29}, {3, 3, 300}, {2, 100, 513}};
+    const float ab[][2] = {{1.0f, 0.0f}, {0.5f, 1.0f}, {-2.0f, 0.25f}};
+    uint64_t seed = 1;
+    for (const auto& s : shapes)
+        for (const auto& p : ab) check_all_transposes(s, p[0], p[1], seed += 4);
+}
+
+TEST_CASE("gemm: shapes that cross the cache blocks and use both threads") {
+    // M beyond one MC block, N beyond one NC block, K beyond one KC slice, and a split along M.
+    const Case shapes[] = {{201, 70, 260}, {9, 4000, 20}, {300, 20, 40}};
+    uint64_t seed = 100;
+    for (const auto& s : shapes) check_all_transposes(s, 1.0f, 0.5f, seed += 4);
+}
+
+TEST_CASE("gemm: the paper network's shapes (one 49x49 image, batch 8 FC)") {
+    const Case conv_fwd{32, 49 * 49, 288}, conv_bwd_data{288, 49 * 49, 32}, conv_bwd_weight{32, 288, 49 * 49},
+        conv1_fwd{32, 49 * 49, 9}, fc1{8, 64, 4608}, fc2{8, 2, 64};
+    CHECK(check(false, false, conv_fwd, 1.0f, 0.0f, 200) == 0);
+    CHECK(check(false, false, conv1_fwd, 1.0f, 0.0f, 201) == 0);
+    CHECK(check(true, false, conv_bwd_data, 1.0f, 0.0f, 202) == 0);
+    CHECK(check(false, true, conv_bwd_weight, 1.0f, 1.0f, 203) == 0);
+    CHECK(check(false, true, fc1, 1.0f, 0.0f, 204) == 0);
+    CHECK(check(true, false, Case{64, 4608, 8}, 1.0f, 1.0f, 205) == 0);  // fc1 weight gradient
+    CHECK(check(false, false, Case{8, 4608, 64}, 1.0f, 0.0f, 206) == 0);  // fc1 input gradient
+    CHECK(check(false, true, fc2, 1.0f, 0.0f, 207) == 0);
+}
+
+TEST_CASE("gemm: degenerate sizes and calls from inside a parallel region") {
+    CHECK(check(false, false, Case{4, 5, 0}, 1.0f, 0.0f, 300) == 0);  // K = 0: C = beta·C
+    CHECK(check(false, false, Case{4, 5, 0}, 1.0f, 2.0f, 301) == 0);
+    CHECK(check(true, true, Case{6, 7, 8}, 0.0f, 0.5f, 302) == 0);   // alpha = 0
+    float c = 1.0f;
+    gemm(false, false, 0, 1, 1, 1.0f, nullptr, 1, nullptr, 1, 0.0f, &c, 1);  // M = 0: nothing
+    CHECK(c == 1.0f);
+    int bad = 0;
+#pragma omp parallel for reduction(+ : bad)
+    for (int i = 0; i < 4; ++i) bad += check(i & 1, i & 2, Case{40, 300, 70}, 1.0f, 0.0f, 310 + i);
+    CHECK(bad == 0);
+}
