@@ -1,0 +1,73 @@
+// apps/clusters.cpp — see clusters.h.
+#include "apps/clusters.h"
+
+#include <algorithm>
+#include <map>
+#include <numeric>
+
+#include "engine/error.h"
+
+namespace mcseg {
+
+namespace {
+struct UnionFind {
+    std::vector<int> parent;
+    explicit UnionFind(int n) : parent(n) { std::iota(parent.begin(), parent.end(), 0); }
+    int find(int a) {
+        while (parent[a] != a) a = parent[a] = parent[parent[a]];
+        return a;
+    }
+    void unite(int a, int b) { parent[find(a)] = find(b); }
+};
+}  // namespace
+
+std::vector<Cluster> find_clusters(const std::vector<Point2>& pts, double spacing_mm, int min_mcs,
+                                   double window_mm) {
+    if (!(spacing_mm > 0)) fail("clusters: pixel spacing must be positive, got ", spacing_mm, " mm");
+    if (min_mcs < 1) fail("clusters: min_mcs must be >= 1");
+    const double side = window_mm / spacing_mm;  // window side in pixels
+    const int m = int(pts.size());
+    UnionFind uf(m);
+    std::vector<bool> clustered(m, false);
+    std::vector<int> strip;
+    for (int left = 0; left < m; ++left) {
+        // MCs whose x lies in [x_left, x_left + side), sorted by y.
+        strip.clear();
+        for (int i = 0; i < m; ++i)
+            if (pts[i].x >= pts[left].x && pts[i].x < pts[left].x + side) strip.push_back(i);
+        if (int(strip.size()) < min_mcs) continue;
+        std::sort(strip.begin(), strip.end(), [&](int a, int b) { return pts[a].y < pts[b].y; });
+        // Windows with top edge at each member's y: members [top, end) with y < y_top + side.
+        size_t end = 0;
+        for (size_t top = 0; top < strip.size(); ++top) {
+            end = std::max(end, top);
+            while (end < strip.size() && pts[strip[end]].y < pts[strip[top]].y + side) ++end;
+            if (int(end - top) < min_mcs) continue;
+            for (size_t k = top; k < end; ++k) {
+                clustered[strip[k]] = true;
+                uf.unite(strip[k], strip[top]);
+            }
+        }
+    }
+    std::map<int, Cluster> by_root;
+    for (int i = 0; i < m; ++i)
+        if (clustered[i]) by_root[uf.find(i)].members.push_back(i);
+    std::vector<Cluster> out;
+    for (auto& [root, c] : by_root) {
+        c.x0 = c.x1 = pts[c.members[0]].x;
+        c.y0 = c.y1 = pts[c.members[0]].y;
+        for (int i : c.members) {
+            c.x0 = std::min(c.x0, pts[i].x);
+            c.x1 = std::max(c.x1, pts[i].x);
+            c.y0 = std::min(c.y0, pts[i].y);
+            c.y1 = std::max(c.y1, pts[i].y);
+            c.cx += pts[i].x / c.members.size();
+            c.cy += pts[i].y / c.members.size();
+        }
+        out.push_back(std::move(c));
+    }
+    std::sort(out.begin(), out.end(), [](const Cluster& a, const Cluster& b) { return a.members[0] < b.members[0]; });
+    return out;
+}
+
+}  // namespace mcseg
