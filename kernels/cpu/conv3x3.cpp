@@ -1,0 +1,143 @@
+// kernels/cpu/conv3x3.cpp — 3×3 convolution (stride 1, zero padding 0 or 1) as im2col + gemm.
+//
+// For one image, im2col lays the input out as a matrix col[K = c_in·9, P = h_out·w_out] whose
+// row (ci, ky, kx) holds x[ci, oy+ky-pad, ox+kx-pad] for every output pixel (0 outside the
+// image). Then
+//   forward          y[c_out, P]   = W[c_out, K] · col + bias
+//   backward input   dcol[K, P]    = Wᵀ · dy,   dx = col2im(dcol)  (adds each entry back to the
+//                                                                    pixel it came from)
+//   backward weight  dW[c_out, K] += dy[c_out, P] · colᵀ,  dbias = Σ dy
+// all three products through gemm() (kernels/cpu/gemm.h). Images are spread over the OpenMP
+// threads, each with its own col buffer; with a single image the loop runs serially and gemm()
+// parallelises inside. The weight gradient is summed per thread and the per-thread partial sums
+// are added in thread order, so results do not depend on timing.
+#include <omp.h>
+
+#include <algorithm>
+#include <vector>
+
+#include "kernels/cpu/cpu_backend.h"
+#include "kernels/cpu/gemm.h"
+
+namespace mcseg {
+
+namespace {
+
+// The output columns [ox_begin, ox_end) whose source column ox+kx-pad lies inside [0, w).
+struct ColRange {
+    int begin, end;
+};
+ColRange valid_columns(const Conv3x3Shape& s, int kx) {
+    int shift = kx - s.pad;
+    return {std::max(0, -shift), std::min(s.w_out(), s.w - shift)};
+}
+
+void im2col(const Conv3x3Shape& s, const float* x, float* col) {
+    const int ho = s.h_out(), wo = s.w_out();
+    for (int ci = 0; ci < s.c_in; ++ci)
+        for (int ky = 0; ky < 3; ++ky)
+            for (int kx = 0; kx < 3; ++kx) {
+                float* row = col + static_cast<long>((ci * 3 + ky) * 3 + kx) * ho * wo;
+                ColRange r = valid_columns(s, kx);
+                for (int oy = 0; oy < ho; ++oy) {
+                    float* out = row + static_cast<long>(oy) * wo;
+                    int iy = oy + ky - s.pad;
+                    if (iy < 0 || iy >= s.h) {
+                        std::fill(out, out + wo, 0.0f);
+                        continue;
+                    }
+                    const float* in = x + (static_cast<long>(ci) * s.h + iy) * s.w + kx - s.pad;
+                    for (int ox = 0; ox < r.begin; ++ox) out[ox] = 0.0f;
+                    for (int ox = r.begin; ox < r.end; ++ox) out[ox] = in[ox];
+                    for (int ox = r.end; ox < wo; ++ox) out[ox] = 0.0f;
+                }
+            }
+}
+
+void col2im(const Conv3x3Shape& s, const float* col, float* dx) {
+    const int ho = s.h_out(), wo = s.w_out();
+    std::fill(dx, dx + static_cast<long>(s.c_in) * s.h * s.w, 0.0f);
+    for (int ci = 0; ci < s.c_in; ++ci)
+        for (int ky = 0; ky < 3; ++ky)
+            for (int kx = 0; kx < 3; ++kx) {
+                const float* row = col + static_cast<long>((ci * 3 + ky) * 3 + kx) * ho * wo;
+                ColRange r = valid_columns(s, kx);
+                for (int oy = 0; oy < ho; ++oy) {
+                    int iy = oy + ky - s.pad;
+                    if (iy < 0 || iy >= s.h) continue;
+                    const float* in = row + static_cast<long>(oy) * wo;
+                    float* out = dx + (static_cast<long>(ci) * s.h + iy) * s.w + kx - s.pad;
+                    for (int ox = r.begin; ox < r.end; ++ox) out[ox] += in[ox];
+                }
+            }
+}
+
+long col_size(const Conv3x3Shape& s) { return static_cast<long>(s.c_in) * 9 * s.h_out() * s.w_out(); }
+
+}  // namespace
+
+void CpuBackend::conv3x3_forward(const Conv3x3Shape& s, const float* x, const float* weight,
+                                 const float* bias, float* y) {
+    const int K = s.c_in * 9, P = s.h_out() * s.w_out();
+#pragma omp parallel if (s.n > 1)
+    {
+        std::vector<float> col(col_size(s));
+#pragma omp for schedule(static)
+        for (int i = 0; i < s.n; ++i) {
+            float* yi = y + static_cast<long>(i) * s.c_out * P;
+            im2col(s, x + static_cast<long>(i) * s.c_in * s.h * s.w, col.data());
+            for (int co = 0; co < s.c_out; ++co) std::fill(yi + static_cast<long>(co) * P, yi + static_cast<long>(co + 1) * P, bias[co]);
+            gemm(false, false, s.c_out, P, K, 1.0f, weight, K, col.data(), P, 1.0f, yi, P);
+        }
+    }
+}
+
+void CpuBackend::conv3x3_backward_input(const Conv3x3Shape& s, const float* dy, const float* weight,
+                                        float* dx) {
+    const int K = s.c_in * 9, P = s.h_out() * s.w_out();
+#pragma omp parallel if (s.n > 1)
+    {
+        std::vector<float> dcol(col_size(s));
+#pragma omp for schedule(static)
+        for (int i = 0; i < s.n; ++i) {
+            gemm(true, false, K, P, s.c_out, 1.0f, weight, K, dy + static_cast<long>(i) * s.c_out * P, P,
+                 0.0f, dcol.data(), P);
+            col2im(s, dcol.data(), dx + static_cast<long>(i) * s.c_in * s.h * s.w);
+        }
+    }
+}
+
+void CpuBackend::conv3x3_backward_weight(const Conv3x3Shape& s, const float* x, const float* dy,
+                                         float* dweight, float* dbias) {
+    const int K = s.c_in * 9, P = s.h_out() * s.w_out();
+    const long wsize = static_cast<long>(s.c_out) * K;
+    const int threads = std::max(1, std::min(omp_get_max_threads(), s.n));
+    std::vector<float> partial(wsize * threads, 0.0f);
+#pragma omp parallel num_threads(threads) if (threads > 1)
+    {
+        std::vector<float> col(col_size(s));
+        float* mine = partial.data() + wsize * omp_get_thread_num();
+#pragma omp for schedule(static)
+        for (int i = 0; i < s.n; ++i) {
+            im2col(s, x + static_cast<long>(i) * s.c_in * s.h * s.w, col.data());
+            gemm(false, true, s.c_out, K, P, 1.0f, dy + static_cast<long>(i) * s.c_out * P, P,
+                 col.data(), P, 1.0f, mine, K);
+        }
+    }
+    for (long j = 0; j < wsize; ++j) {
+        float sum = 0.0f;
+        for (int t = 0; t < threads; ++t) sum += partial[wsize * t + j];
+        dweight[j] = sum;
+    }
+#pragma omp parallel for schedule(static)
+    for (int co = 0; co < s.c_out; ++co) {
+        double sum = 0.0;
+        for (int i = 0; i < s.n; ++i) {
+            const float* d = dy + (static_cast<long>(i) * s.c_out + co) * P;
+            for (int p = 0; p < P; ++p) sum += d[p];
+        }
+        dbias[co] = static_cast<float>(sum);
+    }
+}
+
+}  // namespace mcseg

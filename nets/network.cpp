@@ -1,0 +1,180 @@
+// nets/network.cpp — builds, runs and names the paper's network (see nets/network.h).
+//
+// Initialisation: conv and fc weights He-normal from Philox with the network's seed and one
+// stream per layer (conv1..conv6 = streams 0..5, fc1 = 6, fc2 = 7), biases 0; batch norm
+// γ = 1, β = 0, running mean 0, running variance 1 (PyTorch's defaults).
+#include "nets/network.h"
+
+#include <nlohmann/json.hpp>
+
+#include "engine/error.h"
+#include "engine/init.h"
+#include "engine/ops.h"
+
+namespace mcseg {
+
+// ---- configuration ------------------------------------------------------------------------------
+
+int NetConfig::final_side() const {
+    const int shrink = same ? 0 : 2;  // per conv
+    int side = patch;
+    for (int layer = 0; layer < 6; ++layer) {
+        side -= shrink;
+        if (layer < 2) side /= 2;  // max-pool after conv1 and conv2
+    }
+    return side;
+}
+
+void NetConfig::validate() const {
+    if (!same && patch < 42)
+        fail("network: a valid-convolution network needs patch N >= 42 (six 3x3 convs and two "
+             "pools leave nothing smaller), got N = ", patch);
+    if (patch < 4 || final_side() < 1)
+        fail("network: patch N = ", patch, " is too small (needs N >= 4 with same convolutions)");
+    if (patch > 4096) fail("network: patch N = ", patch, " is unreasonably large");
+    if (filters < 1 || filters > 4096) fail("network: filters must be in 1..4096, got ", filters);
+    if (fc < 1 || fc > 65536) fail("network: fc must be in 1..65536, got ", fc);
+    if (!(dropout >= 0.0f && dropout < 1.0f)) fail("network: dropout must be in [0, 1), got ", dropout);
+    if (!(bn_momentum >= 0.0f && bn_momentum <= 1.0f))
+        fail("network: bn_momentum must be in [0, 1], got ", bn_momentum);
+    if (!(bn_eps > 0.0f)) fail("network: bn_eps must be positive, got ", bn_eps);
+}
+
+std::string NetConfig::to_json() const {
+    nlohmann::ordered_json j{{"patch", patch},       {"same", same},           {"filters", filters},
+                             {"fc", fc},             {"dropout", dropout},     {"bn_momentum", bn_momentum},
+                             {"bn_eps", bn_eps}};
+    return j.dump();
+}
+
+NetConfig NetConfig::from_json(const std::string& text) {
+    nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) fail("network config: not a JSON object");
+    NetConfig c;
+    for (const auto& [key, v] : j.items()) {
+        auto need = [&](bool ok, const char* what) {
+            if (!ok) fail("network config: '", key, "' must be ", what);
+        };
+        if (key == "patch") need(v.is_number_integer(), "an integer"), c.patch = v.get<int>();
+        else if (key == "same") need(v.is_boolean(), "true or false"), c.same = v.get<bool>();
+        else if (key == "filters") need(v.is_number_integer(), "an integer"), c.filters = v.get<int>();
+        else if (key == "fc") need(v.is_number_integer(), "an integer"), c.fc = v.get<int>();
+        else if (key == "dropout") need(v.is_number(), "a number"), c.dropout = v.get<float>();
+        else if (key == "bn_momentum") need(v.is_number(), "a number"), c.bn_momentum = v.get<float>();
+        else if (key == "bn_eps") need(v.is_number(), "a number"), c.bn_eps = v.get<float>();
+        else fail("network config: unknown key '", key, "'");
+    }
+    c.validate();
+    return c;
+}
+
+// ---- network ------------------------------------------------------------------------------------
+
+Network::Network(const NetConfig& cfg, uint64_t seed, Device d) : cfg_(cfg), seed_(seed), device_(Device::CPU) {
+    cfg_.validate();
+    const int f = cfg_.filters;
+    for (int k = 0; k < 6; ++k) {
+        conv_[k].weight = Tensor::empty({f, k == 0 ? 1 : f, 3, 3});
+        he_normal_(conv_[k].weight, seed, static_cast<uint64_t>(k));
+        conv_[k].bias = Tensor::zeros({f});
+    }
+    const int side = cfg_.final_side();
+    fc1_.weight = Tensor::empty({cfg_.fc, f * side * side});
+    he_normal_(fc1_.weight, seed, 6);
+    fc1_.bias = Tensor::zeros({cfg_.fc});
+    fc2_.weight = Tensor::empty({2, cfg_.fc});
+    he_normal_(fc2_.weight, seed, 7);
+    fc2_.bias = Tensor::zeros({2});
+    for (int k = 0; k < 7; ++k) {
+        const int c = k < 6 ? f : cfg_.fc;
+        bn_[k] = {Tensor::full({c}, 1.0f), Tensor::zeros({c}), Tensor::zeros({c}), Tensor::full({c}, 1.0f)};
+    }
+    for (auto& [name, t] : parameters()) t->set_requires_grad(true);
+    to(d);
+}
+
+Tensor Network::bn(BatchNorm& b, const Tensor& x, bool training) {
+    return ops::batchnorm(x, b.weight, b.bias, b.running_mean, b.running_var, training,
+                          cfg_.bn_momentum, cfg_.bn_eps);
+}
+
+Tensor Network::features(const Tensor& x, bool training) {
+    const int N = cfg_.patch;
+    if (!x.defined() || x.rank() != 4 || x.dim(1) != 1 || x.dim(2) != N || x.dim(3) != N)
+        fail("network: expects input [n, 1, ", N, ", ", N, "], got ",
+             x.defined() ? shape_str(x.shape()) : std::string("an undefined tensor"));
+    if (x.device() != device_)
+        fail("network: input on ", device_name(x.device()), ", network on ", device_name(device_));
+    const int pad = cfg_.same ? 1 : 0;
+    Tensor h = x;
+    for (int k = 0; k < 6; ++k) {
+        h = ops::relu(bn(bn_[k], ops::conv3x3(h, conv_[k].weight, conv_[k].bias, pad), training));
+        if (k < 2) h = ops::maxpool2x2(h);
+    }
+    h = ops::linear(ops::flatten(h), fc1_.weight, fc1_.bias);
+    return ops::relu(bn(bn_[6], h, training));
+}
+
+Tensor Network::forward(const Tensor& x, bool training, uint64_t dropout_stream, const Tensor* dropout_mask) {
+    Tensor h = features(x, training);
+    if (training)
+        h = dropout_mask ? ops::mul_mask(h, *dropout_mask)
+                         : ops::dropout(h, cfg_.dropout, seed_, dropout_stream, true);
+    return ops::linear(h, fc2_.weight, fc2_.bias);
+}
+
+std::vector<std::pair<std::string, Tensor*>> Network::parameters() {
+    std::vector<std::pair<std::string, Tensor*>> p;
+    for (int k = 0; k < 6; ++k) {
+        const std::string conv = "conv" + std::to_string(k + 1), bn = "bn" + std::to_string(k + 1);
+        p.emplace_back(conv + ".weight", &conv_[k].weight);
+        p.emplace_back(conv + ".bias", &conv_[k].bias);
+        p.emplace_back(bn + ".weight", &bn_[k].weight);
+        p.emplace_back(bn + ".bias", &bn_[k].bias);
+    }
+    p.emplace_back("fc1.weight", &fc1_.weight);
+    p.emplace_back("fc1.bias", &fc1_.bias);
+    p.emplace_back("bn7.weight", &bn_[6].weight);
+    p.emplace_back("bn7.bias", &bn_[6].bias);
+    p.emplace_back("fc2.weight", &fc2_.weight);
+    p.emplace_back("fc2.bias", &fc2_.bias);
+    return p;
+}
+
+std::vector<std::pair<std::string, Tensor*>> Network::state() {
+    std::vector<std::pair<std::string, Tensor*>> s;
+    for (auto& [name, t] : parameters()) {
+        s.emplace_back(name, t);
+        if (name.starts_with("bn") && name.ends_with(".bias")) {  // running stats follow each bn
+            const std::string layer = name.substr(0, name.find('.'));
+            BatchNorm& b = bn_[std::stoi(layer.substr(2)) - 1];
+            s.emplace_back(layer + ".running_mean", &b.running_mean);
+            s.emplace_back(layer + ".running_var", &b.running_var);
+        }
+    }
+    return s;
+}
+
+std::vector<Tensor> Network::parameter_tensors() {
+    std::vector<Tensor> out;
+    for (auto& [name, t] : parameters()) out.push_back(*t);
+    return out;
+}
+
+std::vector<std::string> Network::parameter_names() {
+    std::vector<std::string> out;
+    for (auto& [name, t] : parameters()) out.push_back(name);
+    return out;
+}
+
+void Network::to(Device d) {
+    if (d == device_) return;
+    for (auto& [name, t] : state()) {
+        const bool trainable = t->requires_grad();
+        *t = t->to(d);
+        t->set_requires_grad(trainable);
+    }
+    device_ = d;
+}
+
+}  // namespace mcseg

@@ -1,0 +1,75 @@
+// nets/network.h — the paper's CNN (Valvano et al.), used for both the Detector and the
+// Segmentator: six 3×3 convolutions, max-pool after the first two, batch norm + ReLU after every
+// layer but the last, FC 64 with dropout, FC 2.
+//
+//   conv1 -> bn1 -> relu -> maxpool ; conv2 -> bn2 -> relu -> maxpool ;
+//   conv3..conv6 each -> bnK -> relu ;
+//   flatten -> fc1 (fc) -> bn7 (BatchNorm1d) -> relu -> dropout(p) -> fc2 (2)
+//
+// Tensor names follow a PyTorch state_dict (conv1.weight, bn1.running_mean, fc2.bias, ...), so
+// weights load into the PyTorch reference model and back. "same" pads every conv by 1; "valid"
+// pads none, which needs N >= 42 (49 -> 47 -> 23 -> 21 -> 10 -> 8 -> 6 -> 4 -> 2).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "engine/tensor.h"
+
+namespace mcseg {
+
+struct NetConfig {
+    int patch = 49;       // N, the side of the square input patch
+    bool same = true;     // zero padding 1 ("same") or none ("valid")
+    int filters = 32;     // channels of every conv layer (the paper does not state it)
+    int fc = 64;          // width of fc1
+    float dropout = 0.5f;
+    float bn_momentum = 0.1f;
+    float bn_eps = 1e-5f;
+
+    // Throws mcseg::Error naming the problem (e.g. a valid net with N < 42).
+    void validate() const;
+    // Side of the feature map after conv6 (12 for N = 49 same, 2 for N = 49 valid).
+    int final_side() const;
+    std::string to_json() const;
+    static NetConfig from_json(const std::string& json);  // missing keys keep their defaults
+};
+
+class Network {
+public:
+    Network(const NetConfig& cfg, uint64_t seed, Device d = Device::CPU);
+
+    // x [n, 1, N, N] -> logits [n, 2]. In training, dropout uses (seed, dropout_stream), or the
+    // given mask [n, fc] (already scaled by 1/(1-p)) when dropout_mask is non-null.
+    Tensor forward(const Tensor& x, bool training, uint64_t dropout_stream = 0,
+                   const Tensor* dropout_mask = nullptr);
+    // The FC features after bn7 + relu, [n, fc] (before dropout).
+    Tensor features(const Tensor& x, bool training);
+
+    std::vector<std::pair<std::string, Tensor*>> parameters();  // trainable, in layer order
+    std::vector<std::pair<std::string, Tensor*>> state();       // parameters + running stats
+    std::vector<Tensor> parameter_tensors();                    // for an optimiser
+    std::vector<std::string> parameter_names();
+    void to(Device d);  // moves every tensor; make optimisers after this
+
+    const NetConfig& config() const { return cfg_; }
+    Device device() const { return device_; }
+    uint64_t seed() const { return seed_; }
+
+private:
+    struct Conv { Tensor weight, bias; };
+    struct BatchNorm { Tensor weight, bias, running_mean, running_var; };
+    struct Linear { Tensor weight, bias; };
+
+    Tensor bn(BatchNorm& b, const Tensor& x, bool training);
+
+    NetConfig cfg_;
+    uint64_t seed_;
+    Device device_;
+    Conv conv_[6];
+    BatchNorm bn_[7];
+    Linear fc1_, fc2_;
+};
+
+}  // namespace mcseg
