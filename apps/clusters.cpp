@@ -70,4 +70,19 @@ std::vector<Cluster> find_clusters(const std::vector<Point2>& pts, double spacin
     return out;
 }
 
+std::vector<Cluster> cluster_components(const std::vector<Component>& mcs, double spacing_mm) {
+    std::vector<Point2> centroids;
+    for (const auto& c : mcs) centroids.push_back({c.cx, c.cy});
+    auto clusters = find_clusters(centroids, spacing_mm);
+    for (auto& cl : clusters) {
+        for (int i : cl.members) {
+            cl.x0 = std::min(cl.x0, double(mcs[i].x0));
+            cl.y0 = std::min(cl.y0, double(mcs[i].y0));
+            cl.x1 = std::max(cl.x1, double(mcs[i].x1));
+            cl.y1 = std::max(cl.y1, double(mcs[i].y1));
+        }
+    }
+    return clusters;
+}
+
 }  // namespace mcseg

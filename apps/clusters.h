@@ -13,6 +13,8 @@
 #pragma once
 #include <vector>
 
+#include "apps/labeling.h"
+
 namespace mcseg {
 
 struct Point2 {
@@ -28,5 +30,8 @@ struct Cluster {
 // spacing_mm: pixel side in millimetres (> 0). min_mcs: MCs a window must hold (6 = "> 5").
 std::vector<Cluster> find_clusters(const std::vector<Point2>& centroids, double spacing_mm,
                                    int min_mcs = 6, double window_mm = 10.0);
+
+// The same rule over labelled MCs; each cluster's box then encloses its members' pixels.
+std::vector<Cluster> cluster_components(const std::vector<Component>& mcs, double spacing_mm);
 
 }  // namespace mcseg

@@ -1,0 +1,75 @@
+// apps/scoring.cpp — see scoring.h.
+#include "apps/scoring.h"
+
+#include "apps/labeling.h"
+#include "engine/error.h"
+
+namespace mcseg {
+
+MaskScore& MaskScore::operator+=(const MaskScore& o) {
+    tp_px += o.tp_px;
+    fp_px += o.fp_px;
+    fn_px += o.fn_px;
+    true_mcs += o.true_mcs;
+    found_mcs += o.found_mcs;
+    pred_mcs += o.pred_mcs;
+    false_mcs += o.false_mcs;
+    true_clusters += o.true_clusters;
+    found_clusters += o.found_clusters;
+    pred_clusters += o.pred_clusters;
+    false_clusters += o.false_clusters;
+    return *this;
+}
+
+static double ratio(double num, double den) { return den > 0 ? num / den : 1.0; }
+
+double MaskScore::dice() const { return ratio(2.0 * tp_px, 2.0 * tp_px + fp_px + fn_px); }
+double MaskScore::precision() const { return ratio(double(tp_px), double(tp_px + fp_px)); }
+double MaskScore::recall() const { return ratio(double(tp_px), double(tp_px + fn_px)); }
+double MaskScore::mc_sensitivity() const { return ratio(double(found_mcs), double(true_mcs)); }
+double MaskScore::cluster_sensitivity() const { return ratio(double(found_clusters), double(true_clusters)); }
+
+static bool boxes_intersect(const Cluster& a, const Cluster& b) {
+    return a.x0 <= b.x1 && b.x0 <= a.x1 && a.y0 <= b.y1 && b.y0 <= a.y1;
+}
+
+MaskScore score_masks(const std::vector<uint8_t>& pred, const std::vector<uint8_t>& truth, int width,
+                      int height, double spacing_mm) {
+    if (pred.size() != truth.size() || pred.size() != size_t(width) * height)
+        fail("score: prediction and truth masks differ in size");
+    MaskScore s;
+    Labeling lp = label_components(pred, width, height), lt = label_components(truth, width, height);
+    std::vector<bool> truth_found(lt.components.size() + 1, false), pred_hits(lp.components.size() + 1, false);
+    for (size_t i = 0; i < pred.size(); ++i) {
+        bool p = pred[i] != 0, t = truth[i] != 0;
+        s.tp_px += p && t;
+        s.fp_px += p && !t;
+        s.fn_px += !p && t;
+        if (p && t) {
+            truth_found[lt.labels[i]] = true;
+            pred_hits[lp.labels[i]] = true;
+        }
+    }
+    s.true_mcs = int64_t(lt.components.size());
+    s.pred_mcs = int64_t(lp.components.size());
+    for (size_t k = 1; k < truth_found.size(); ++k) s.found_mcs += truth_found[k];
+    for (size_t k = 1; k < pred_hits.size(); ++k) s.false_mcs += !pred_hits[k];
+
+    auto tc = cluster_components(lt.components, spacing_mm), pc = cluster_components(lp.components, spacing_mm);
+    s.true_clusters = int64_t(tc.size());
+    s.pred_clusters = int64_t(pc.size());
+    for (const auto& t : tc)
+        for (const auto& p : pc)
+            if (boxes_intersect(t, p)) {
+                ++s.found_clusters;
+                break;
+            }
+    for (const auto& p : pc) {
+        bool matched = false;
+        for (const auto& t : tc) matched = matched || boxes_intersect(t, p);
+        s.false_clusters += !matched;
+    }
+    return s;
+}
+
+}  // namespace mcseg
