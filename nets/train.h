@@ -1,0 +1,147 @@
+// nets/train.h — the paper's training recipe and the per-class evaluation of Table 1.
+//
+// Training: Adam (lr 1e-3), minibatches of 256 drawn on the fly and balanced by a BatchSource,
+// the validation loss evaluated every `eval_every` steps; the learning rate halves on a plateau
+// and training stops early when the validation loss stops improving (nets/schedule.h); the best
+// weights are kept. Everything a run needs to continue is in its folder:
+//   checkpoint.safetensors  weights + running stats + Adam state; metadata: step, schedule,
+//                           configs (written atomically every `checkpoint_every` steps and at exit)
+//   best.safetensors        the weights of the best validation loss (+ the network config), the
+//                           file `mcseg eval` and `mcseg segment` read
+//   log.jsonl               one JSON object per evaluation
+// Resuming reloads checkpoint.safetensors and continues bit-identically on the CPU: minibatch s
+// and dropout stream s are pure functions of (seed, s), so no generator state needs saving.
+#pragma once
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "engine/optim.h"
+#include "nets/network.h"
+#include "nets/schedule.h"
+
+namespace mcseg {
+
+// A minibatch on the host: x [n, 1, patch, patch], labels [n] (0 / 1), the patch class of each
+// sample (1..4 for C1..C4, 0 when unknown).
+struct Batch {
+    int n = 0, patch = 0;
+    std::vector<float> x, labels;
+    std::vector<uint8_t> classes;
+};
+
+// Training minibatches: batch `step` must depend only on (the source's seed, step).
+class BatchSource {
+public:
+    virtual ~BatchSource() = default;
+    virtual int patch() const = 0;
+    virtual void train_batch(int64_t step, int batch_size, Batch& out) = 0;
+};
+
+// A fixed evaluation set (validation or test), read in order.
+class EvalSource {
+public:
+    virtual ~EvalSource() = default;
+    virtual int patch() const = 0;
+    virtual size_t size() const = 0;
+    virtual void get(size_t begin, size_t count, Batch& out) = 0;
+};
+
+struct EvalResult {
+    double loss = 0, accuracy = 0;         // mean cross-entropy; fraction correct (0..1)
+    std::array<double, 4> class_error{};   // error rate per class C1..C4 (0..1), NaN when absent
+    std::array<int64_t, 4> class_count{};
+    int64_t samples = 0;
+};
+
+// Eval-mode forward over the whole set, batch by batch, recording nothing.
+EvalResult evaluate(Network& net, EvalSource& data, int batch_size = 1024);
+
+struct TrainConfig {
+    int batch = 256;
+    int64_t max_steps = 20000;
+    int eval_every = 250;
+    int checkpoint_every = 250;
+    double lr = 1e-3;
+    PlateauConfig plateau;
+    uint64_t seed = 1;          // network init and dropout
+    int eval_batch = 1024;
+    std::string to_json() const;
+    static TrainConfig from_json(const std::string& json);
+};
+
+struct StepStats {
+    int64_t step = 0;            // steps done
+    double loss = 0, accuracy = 0, lr = 0;
+    double samples_per_s = 0;
+};
+
+// What a front end shows: progress bar, log lines, curves. Default: nothing.
+class TrainObserver {
+public:
+    virtual ~TrainObserver() = default;
+    virtual void on_step(const StepStats&) {}
+    // train: mean loss/accuracy over the steps since the previous evaluation.
+    virtual void on_eval(const StepStats& /*train*/, const EvalResult& /*val*/, PlateauSchedule::Action) {}
+};
+
+enum class TrainOutcome { Finished, EarlyStopped, Interrupted, Diverged };
+const char* outcome_name(TrainOutcome o);
+
+struct TrainResult {
+    TrainOutcome outcome = TrainOutcome::Finished;
+    int64_t steps = 0;
+    double best_val_loss = 0;
+    int64_t best_step = -1;
+    double final_lr = 0;
+    std::string message;  // e.g. why training diverged
+};
+
+class Trainer {
+public:
+    // A new run in `dir` (created; refuses a folder that already holds a checkpoint).
+    Trainer(const NetConfig& net, const TrainConfig& train, const std::string& dir, Device device,
+            const std::map<std::string, std::string>& extra_metadata = {});
+    // Continues the run saved in `dir`.
+    static Trainer resume(const std::string& dir, Device device);
+
+    // Trains until max_steps, early stopping, divergence (NaN/Inf loss: the last good checkpoint
+    // is kept, nothing newer is written) or *stop becoming true (e.g. on SIGINT: the checkpoint
+    // is saved first).
+    TrainResult run(BatchSource& train, EvalSource& validation, TrainObserver& observer,
+                    const std::atomic<bool>* stop = nullptr);
+
+    Network& network() { return net_; }
+    const TrainConfig& config() const { return cfg_; }
+    int64_t step() const { return step_; }
+    int64_t best_step() const { return best_step_; }
+    std::string checkpoint_path() const;
+    std::string best_path() const;
+    std::string log_path() const;
+
+private:
+    Trainer(const NetConfig& net, const TrainConfig& train, std::string dir, Device device,
+            std::map<std::string, std::string> extra_metadata, bool fresh);
+    void save_checkpoint() const;
+    void save_best() const;
+    std::map<std::string, std::string> weights_metadata() const;
+
+    TrainConfig cfg_;
+    std::string dir_;
+    std::map<std::string, std::string> extra_;
+    Network net_;
+    Adam adam_;
+    PlateauSchedule schedule_;
+    int64_t step_ = 0;
+    int64_t best_step_ = -1;  // step of the best validation loss
+};
+
+// Reads a weights file written by training (best.safetensors or a checkpoint): its network
+// config from the metadata ("mcseg.net"), then the weights, checked name by name.
+Network load_network(const std::string& path, Device device,
+                     std::map<std::string, std::string>* metadata = nullptr);
+
+}  // namespace mcseg

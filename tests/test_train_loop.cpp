@@ -1,0 +1,139 @@
+// tests/test_train_loop.cpp — the training loop: resume is bit-identical, a NaN loss stops
+// training and keeps the last good checkpoint, a used folder is refused, weights reload.
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <cmath>
+#include <filesystem>
+
+#include "engine/error.h"
+#include "engine/philox.h"
+#include "engine/safetensors.h"
+#include "nets/train.h"
+
+using namespace mcseg;
+namespace fs = std::filesystem;
+
+namespace {
+// Patches of noise; positives carry a bright 3x3 blob at the centre. Sample i of batch `step`
+// is a pure function of (step, i), as the trainer requires.
+void make_patch(uint64_t key, int patch, bool positive, float* x) {
+    for (int p = 0; p < patch * patch; ++p) x[p] = philox_uniform_at(key, 0, p) * 0.5f;
+    if (positive)
+        for (int dy = -1; dy <= 1; ++dy)
+            for (int dx = -1; dx <= 1; ++dx) x[(patch / 2 + dy) * patch + patch / 2 + dx] += 1.0f;
+}
+
+struct BlobSource : BatchSource, EvalSource {
+    int side = 29;
+    size_t eval_size = 16;
+    int64_t nan_at_step = -1;
+    int patch() const override { return side; }
+    void fill(uint64_t key_base, int n, Batch& b) {
+        b.n = n;
+        b.patch = side;
+        b.x.assign(size_t(n) * side * side, 0.0f);
+        b.labels.resize(n);
+        b.classes.resize(n);
+        for (int i = 0; i < n; ++i) {
+            bool pos = i % 2 == 0;
+            make_patch(key_base + i, side, pos, &b.x[size_t(i) * side * side]);
+            b.labels[i] = pos ? 1.0f : 0.0f;
+            b.classes[i] = pos ? 1 : 4;
+        }
+    }
+    void train_batch(int64_t step, int batch_size, Batch& b) override {
+        fill(uint64_t(step) * 1000, batch_size, b);
+        if (step == nan_at_step) b.x[0] = std::nanf("");
+    }
+    size_t size() const override { return eval_size; }
+    void get(size_t begin, size_t count, Batch& b) override { fill(1u << 30 | begin, int(count), b); }
+};
+
+NetConfig tiny_net() {
+    NetConfig c;
+    c.patch = 29;
+    c.filters = 4;
+    c.fc = 8;
+    return c;
+}
+
+TrainConfig tiny_train(int64_t steps) {
+    TrainConfig t;
+    t.batch = 8;
+    t.max_steps = steps;
+    t.eval_every = 2;
+    t.checkpoint_every = 2;
+    t.eval_batch = 8;
+    return t;
+}
+
+struct StopAt : TrainObserver {
+    std::atomic<bool>* flag;
+    int64_t at;
+    StopAt(std::atomic<bool>* f, int64_t s) : flag(f), at(s) {}
+    void on_step(const StepStats& s) override {
+        if (s.step == at) *flag = true;
+    }
+};
+
+fs::path fresh_dir(const char* name) {
+    fs::path d = fs::temp_directory_path() / name;
+    fs::remove_all(d);
+    return d;
+}
+}  // namespace
+
+TEST_CASE("train: resume after an interruption continues bit-identically") {
+    BlobSource data;
+    fs::path straight = fresh_dir("mcseg_train_straight"), split = fresh_dir("mcseg_train_split");
+    TrainObserver quiet;
+    Trainer a(tiny_net(), tiny_train(6), straight.string(), Device::CPU);
+    TrainResult ra = a.run(data, data, quiet);
+    CHECK(ra.outcome == TrainOutcome::Finished);
+    CHECK(ra.steps == 6);
+
+    std::atomic<bool> stop{false};
+    StopAt stopper(&stop, 3);
+    Trainer b(tiny_net(), tiny_train(6), split.string(), Device::CPU);
+    TrainResult rb = b.run(data, data, stopper, &stop);
+    CHECK(rb.outcome == TrainOutcome::Interrupted);
+    CHECK(rb.steps == 3);
+    Trainer c = Trainer::resume(split.string(), Device::CPU);
+    CHECK(c.step() == 3);
+    TrainResult rc = c.run(data, data, quiet);
+    CHECK(rc.outcome == TrainOutcome::Finished);
+
+    auto sa = a.network().state(), sc = c.network().state();
+    REQUIRE(sa.size() == sc.size());
+    for (size_t i = 0; i < sa.size(); ++i) {
+        CAPTURE(sa[i].first);
+        CHECK(sa[i].second->to_host() == sc[i].second->to_host());
+    }
+    CHECK(ra.best_val_loss == rc.best_val_loss);
+    fs::remove_all(straight);
+    fs::remove_all(split);
+}
+
+TEST_CASE("train: a folder holding a run is refused; weights reload with their config") {
+    BlobSource data;
+    fs::path dir = fresh_dir("mcseg_train_reuse");
+    TrainObserver quiet;
+    {
+        Trainer t(tiny_net(), tiny_train(2), dir.string(), Device::CPU, {{"mcseg.kind", "detector"}});
+        t.run(data, data, quiet);
+    }
+    CHECK_THROWS_WITH_AS(Trainer(tiny_net(), tiny_train(2), dir.string(), Device::CPU),
+                         doctest::Contains("--resume"), Error);
+    std::map<std::string, std::string> meta;
+    Network net = load_network((dir / "best.safetensors").string(), Device::CPU, &meta);
+    CHECK(net.config().filters == 4);
+    CHECK(meta.at("mcseg.kind") == "detector");
+    EvalResult e = evaluate(net, data, 8);
+    CHECK(e.samples == 16);
+    CHECK(e.class_count[0] == 8);
+    CHECK(e.class_count[3] == 8);
+    CHECK(std::isnan(e.class_error[1]));
+    CHECK_THROWS_AS(Trainer::resume((dir / "missing").string(), Device::CPU), Error);
+    fs::remove_all(dir);
+}
