@@ -1,0 +1,110 @@
+// apps/classic.cpp — see classic.h.
+#include "apps/classic.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "apps/labeling.h"
+#include "engine/error.h"
+
+namespace mcseg {
+
+std::vector<float> gaussian_blur(const std::vector<float>& img, int w, int h, double sigma) {
+    int r = std::max(1, int(std::ceil(3 * sigma)));
+    std::vector<float> k(2 * r + 1);
+    double sum = 0;
+    for (int i = -r; i <= r; ++i) sum += k[i + r] = float(std::exp(-0.5 * i * i / (sigma * sigma)));
+    for (float& v : k) v = float(v / sum);
+    std::vector<float> tmp(img.size()), out(img.size());
+    // Rows, then columns; clamped borders keep the mean level at the image edge.
+#pragma omp parallel for schedule(static)
+    for (int y = 0; y < h; ++y) {
+        const float* row = &img[size_t(y) * w];
+        for (int x = 0; x < w; ++x) {
+            float acc = 0;
+            for (int i = -r; i <= r; ++i) acc += k[i + r] * row[std::clamp(x + i, 0, w - 1)];
+            tmp[size_t(y) * w + x] = acc;
+        }
+    }
+#pragma omp parallel for schedule(static)
+    for (int y = 0; y < h; ++y) {
+        float* o = &out[size_t(y) * w];
+        for (int x = 0; x < w; ++x) o[x] = 0;
+        for (int i = -r; i <= r; ++i) {
+            const float* src = &tmp[size_t(std::clamp(y + i, 0, h - 1)) * w];
+            for (int x = 0; x < w; ++x) o[x] += k[i + r] * src[x];
+        }
+    }
+    return out;
+}
+
+// Robust noise level of each tile: 1.4826 × MAD of the breast pixels' response; tiles with too
+// few breast pixels borrow the image-wide value.
+static std::vector<float> tile_noise(const std::vector<float>& resp, const std::vector<uint8_t>& breast,
+                                     int w, int h, int tile, int tx, int ty) {
+    auto mad_sigma = [](std::vector<float>& v) {
+        if (v.empty()) return 0.0f;
+        auto mid = v.begin() + v.size() / 2;
+        std::nth_element(v.begin(), mid, v.end());
+        float med = *mid;
+        for (float& x : v) x = std::fabs(x - med);
+        std::nth_element(v.begin(), mid, v.end());
+        return 1.4826f * *mid;
+    };
+    std::vector<float> all;
+    for (size_t i = 0; i < resp.size(); i += 7)  // a subsample is plenty for the global value
+        if (breast[i]) all.push_back(resp[i]);
+    float global = std::max(1e-6f, mad_sigma(all));
+    std::vector<float> noise(size_t(tx) * ty, global);
+#pragma omp parallel for schedule(dynamic)
+    for (int t = 0; t < tx * ty; ++t) {
+        int x0 = (t % tx) * tile, y0 = (t / tx) * tile;
+        std::vector<float> v;
+        for (int y = y0; y < std::min(h, y0 + tile); ++y)
+            for (int x = x0; x < std::min(w, x0 + tile); ++x)
+                if (breast[size_t(y) * w + x]) v.push_back(resp[size_t(y) * w + x]);
+        if (v.size() >= size_t(tile) * tile / 4) noise[t] = std::max(1e-6f, mad_sigma(v));
+    }
+    return noise;
+}
+
+std::vector<float> classic_score(const GrayImage& img, const std::vector<uint8_t>& breast, const ClassicParams& p) {
+    const int w = img.width, h = img.height;
+    if (breast.size() != img.pixels.size()) fail("classic: breast mask size does not match the image");
+    std::vector<float> f(img.pixels.begin(), img.pixels.end());
+    std::vector<float> spot = gaussian_blur(f, w, h, p.sigma_spot);
+    std::vector<float> back = gaussian_blur(f, w, h, p.sigma_background);
+    for (size_t i = 0; i < spot.size(); ++i) spot[i] -= back[i];
+    const int tx = (w + p.tile - 1) / p.tile, ty = (h + p.tile - 1) / p.tile;
+    std::vector<float> noise = tile_noise(spot, breast, w, h, p.tile, tx, ty);
+    // Bilinear interpolation of the tile noise between tile centres.
+    std::vector<float> score(spot.size(), 0.0f);
+#pragma omp parallel for schedule(static)
+    for (int y = 0; y < h; ++y) {
+        double fy = std::clamp((y + 0.5) / p.tile - 0.5, 0.0, double(ty - 1));
+        int y0 = int(fy), y1 = std::min(ty - 1, y0 + 1);
+        double ay = fy - y0;
+        for (int x = 0; x < w; ++x) {
+            size_t i = size_t(y) * w + x;
+            if (!breast[i]) continue;
+            double fx = std::clamp((x + 0.5) / p.tile - 0.5, 0.0, double(tx - 1));
+            int x0 = int(fx), x1 = std::min(tx - 1, x0 + 1);
+            double ax = fx - x0;
+            double n = (1 - ay) * ((1 - ax) * noise[y0 * tx + x0] + ax * noise[y0 * tx + x1]) +
+                       ay * ((1 - ax) * noise[y1 * tx + x0] + ax * noise[y1 * tx + x1]);
+            score[i] = float(spot[i] / n);
+        }
+    }
+    return score;
+}
+
+std::vector<uint8_t> classic_mask(const std::vector<float>& score, int w, int h, const ClassicParams& p) {
+    std::vector<uint8_t> mask(score.size());
+    for (size_t i = 0; i < score.size(); ++i) mask[i] = score[i] > p.threshold;
+    Labeling l = label_components(mask, w, h);
+    for (size_t i = 0; i < mask.size(); ++i)
+        if (mask[i] && l.components[l.labels[i] - 1].area_px < p.min_area) mask[i] = 0;
+    return mask;
+}
+
+}  // namespace mcseg
