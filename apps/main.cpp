@@ -5,10 +5,16 @@
 
 #include "apps/cli.h"
 #include "engine/error.h"
+#if defined(MCSEG_HAVE_CUDA)
+#include "kernels/cuda/cuda_backend.h"
+#endif
 
 int main(int argc, char** argv) {
     using namespace mcseg;
     const auto& cmds = commands();
+#if defined(MCSEG_HAVE_CUDA)
+    install_cuda_backend_factory(&cuda::make_default_backend);  // the GPU, when one is asked for
+#endif
     if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h")) {
         std::printf("usage: mcseg <command> [options]   (mcseg <command> --help for details)\n\n"
                     "Microcalcification detection and segmentation in mammograms with two CNNs.\n\n"

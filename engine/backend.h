@@ -155,4 +155,13 @@ bool cuda_available();
 
 Backend& backend_for(Device d);
 
+// A CUDA backend created on first use: the real-GPU build of `mcseg` installs a factory at
+// start-up, so commands that never touch the GPU do not pay for a CUDA context. `make` returns
+// null when no device is usable; it is called at most once. An installed backend wins.
+void install_cuda_backend_factory(Backend* (*make)());
+
+// The device named by a --device style option: "cpu", "cuda" (an Error when no CUDA backend is
+// usable) or "auto" (cuda when available, else cpu). backend_for(result).name() says which GPU.
+Device resolve_device(const std::string& which);
+
 }  // namespace mcseg

@@ -36,6 +36,12 @@ int device_count() {
     return n;
 }
 
+Backend* make_default_backend() {
+    static std::unique_ptr<CudaBackend> backend =
+        device_count() > 0 ? std::make_unique<CudaBackend>(0) : nullptr;
+    return backend.get();
+}
+
 CudaBackend::CudaBackend(int device) : device_(device) {
     MCSEG_CUDA_CHECK(cudaSetDevice(device));
     cudaDeviceProp prop;

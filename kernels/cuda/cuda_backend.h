@@ -116,4 +116,8 @@ private:
 // Number of usable CUDA devices (1 under emulation; 0 when the driver finds none).
 int device_count();
 
+// The process-wide backend on device 0, made on the first call; null when there is no device.
+// Meant for install_cuda_backend_factory (engine/backend.h).
+Backend* make_default_backend();
+
 }  // namespace mcseg::cuda
