@@ -1,0 +1,50 @@
+// apps/patch_classes.cpp — see patch_classes.h.
+#include "apps/patch_classes.h"
+
+#include <algorithm>
+
+#include "apps/distance_transform.h"
+#include "engine/error.h"
+
+namespace mcseg {
+
+void check_patch_size(int n, int width, int height) {
+    if (n < 3 || n % 2 == 0) fail("patch size N must be odd and >= 3, got ", n);
+    if (n > std::min(width, height))
+        fail("patch size N = ", n, " does not fit in a ", width, "x", height, " image");
+}
+
+std::vector<uint8_t> patch_class_map(const std::vector<uint8_t>& mc, int width, int height, int n,
+                                     const std::vector<uint8_t>* breast) {
+    check_patch_size(n, width, height);
+    const size_t W = size_t(width), S = W + 1;
+    // Summed-area table: sat[(y)*(W+1) + x] = number of MC pixels in [0, x) x [0, y).
+    std::vector<int32_t> sat(S * (height + 1), 0);
+    for (int y = 0; y < height; ++y) {
+        int32_t row = 0;
+        for (int x = 0; x < width; ++x) {
+            row += mc[y * W + x] != 0;
+            sat[(y + 1) * S + x + 1] = sat[y * S + x + 1] + row;
+        }
+    }
+    const std::vector<float> d2 = squared_distance_transform(mc, width, height);
+    const float c2 = kC2MaxDistancePx * kC2MaxDistancePx;
+    const int r = n / 2;
+    std::vector<uint8_t> cls(W * height, kNoClass);
+    for (int y = r; y < height - r; ++y) {
+        const int32_t* top = &sat[size_t(y - r) * S];
+        const int32_t* bottom = &sat[size_t(y + r + 1) * S];
+        for (int x = r; x < width - r; ++x) {
+            const size_t i = y * W + x;
+            uint8_t c;
+            if (mc[i]) c = kC1;
+            else if (d2[i] <= c2) c = kC2;
+            else if (bottom[x + r + 1] - bottom[x - r] - top[x + r + 1] + top[x - r] > 0) c = kC3;
+            else c = (breast && !(*breast)[i]) ? kNoClass : kC4;
+            cls[i] = c;
+        }
+    }
+    return cls;
+}
+
+}  // namespace mcseg

@@ -1,0 +1,317 @@
+// apps/synth_mc.cpp — microcalcifications: shapes, sizes, contrasts, clusters (synth_internal.h).
+//
+// Sizes follow segmented real clusters (DESIGN §6: at ~0.07 mm, MC areas 7-500 px with
+// per-cluster medians 11-160 px; clusters of 7-38 MCs spanning 90-195 px), scaled to the
+// output spacing: a cluster draws its median area log-uniformly from that range, each MC
+// log-normally around it (clipped to ~2x the real extremes so isolated specks of 0.1 mm and
+// coarse 1.5 mm MCs appear), and its extent from the 90-195 px span.
+// Shapes: round (slightly elliptic), irregular (radius with random harmonics), elongated
+// (capsule, aspect 2-4) and branching (2-4 thick arms, the "casting" type). Each is an implicit
+// function with a dome profile (thicker in the middle); it is rendered with 4x4 sub-samples per
+// pixel, so a border pixel gets its covered fraction — the partial-volume effect — and then
+// blurred by the detector's point spread (Gaussian, sigma 0.6 px). The mask is the pixels at
+// least half covered (at least one pixel per MC). The peak contrast is a contrast-to-noise ratio
+// (CNR) times the local quantum-noise sigma, from 0.8 (barely visible) to ~20.
+// MCs never touch: each one's box, grown by 2 px, must be free, so a connected component of
+// the mask is exactly one MC.
+#include <algorithm>
+#include <array>
+#include <cmath>
+
+#include "apps/synth_internal.h"
+
+namespace mcseg {
+namespace {
+
+enum class Shape { Round, Irregular, Elongated, Branching };
+const char* shape_name(Shape s) {
+    switch (s) {
+        case Shape::Round: return "round";
+        case Shape::Irregular: return "irregular";
+        case Shape::Elongated: return "elongated";
+        default: return "branching";
+    }
+}
+
+struct Capsule {
+    double x0, y0, x1, y1, r;
+};
+
+// One MC in local coordinates (pixels, relative to its centre).
+struct McModel {
+    Shape shape;
+    double a = 1, b = 1, rot = 0;          // round: semi-axes; irregular: a = mean radius
+    double harm_c[6] = {}, harm_p[6] = {};  // irregular
+    std::vector<Capsule> arms;             // elongated (1 arm), branching (2-4 arms)
+    double extent = 1;                     // radius of a circle holding the shape
+
+    // Dome thickness in [0, 1] at (u, v); 0 outside.
+    double dome(double u, double v) const {
+        switch (shape) {
+            case Shape::Round: {
+                double c = std::cos(rot), s = std::sin(rot);
+                double p = (c * u + s * v) / a, q = (-s * u + c * v) / b, t = p * p + q * q;
+                return t < 1 ? std::sqrt(1 - t) : 0;
+            }
+            case Shape::Irregular: {
+                double rho = std::hypot(u, v), phi = std::atan2(v, u), r = a;
+                for (int k = 2; k < 6; ++k) r += a * harm_c[k] * std::cos(k * phi + harm_p[k]);
+                double t = rho / std::max(0.3, r);
+                return t < 1 ? std::sqrt(1 - t * t) : 0;
+            }
+            default: {
+                double best = 0;
+                for (const Capsule& c : arms) {
+                    double dx = c.x1 - c.x0, dy = c.y1 - c.y0, l2 = std::max(1e-9, dx * dx + dy * dy);
+                    double t = std::clamp(((u - c.x0) * dx + (v - c.y0) * dy) / l2, 0.0, 1.0);
+                    double e = std::hypot(u - c.x0 - t * dx, v - c.y0 - t * dy) / c.r;
+                    if (e < 1) best = std::max(best, std::sqrt(1 - e * e));
+                }
+                return best;
+            }
+        }
+    }
+};
+
+McModel make_model(Rng& rng, double area, Shape shape) {
+    McModel m;
+    m.shape = shape;
+    m.rot = rng.uniform(0, M_PI);
+    switch (shape) {
+        case Shape::Round: {
+            double q = rng.uniform(1.0, 1.4);
+            m.a = std::sqrt(area / M_PI * q);
+            m.b = m.a / q;
+            m.extent = m.a;
+            break;
+        }
+        case Shape::Irregular: {
+            m.a = std::sqrt(area / M_PI);
+            for (int k = 2; k < 6; ++k) {
+                m.harm_c[k] = rng.uniform(0.05, 0.22) / (k - 1) * 1.5;
+                m.harm_p[k] = rng.uniform(0, 2 * M_PI);
+            }
+            m.extent = m.a * 1.6;
+            break;
+        }
+        case Shape::Elongated: {
+            double aspect = rng.uniform(2.2, 4.0);
+            double r = std::sqrt(area / (4 * (aspect - 1) + M_PI)), l = (aspect - 1) * r;
+            double c = std::cos(m.rot) * l, s = std::sin(m.rot) * l;
+            m.arms.push_back({-c, -s, c, s, r});
+            m.extent = l + r;
+            break;
+        }
+        case Shape::Branching: {
+            int k = rng.randint(2, 4);
+            double ratio = rng.uniform(2.0, 3.5);
+            double r = std::sqrt(area / (2 * k * ratio + M_PI)), l = ratio * r;
+            // A chain with kinks (k = 2: a "V"/linear branch) or a hub with arms.
+            bool hub = k > 2 && rng.chance(0.5);
+            double x = 0, y = 0, dir = m.rot;
+            for (int i = 0; i < k; ++i) {
+                double len = l * rng.uniform(0.7, 1.3);
+                double d = hub ? m.rot + i * 2 * M_PI / k + rng.uniform(-0.4, 0.4) : dir;
+                double x0 = hub ? 0 : x, y0 = hub ? 0 : y;
+                double x1 = x0 + len * std::cos(d), y1 = y0 + len * std::sin(d);
+                m.arms.push_back({x0, y0, x1, y1, r * rng.uniform(0.8, 1.1)});
+                x = x1;
+                y = y1;
+                dir += (rng.chance(0.5) ? 1 : -1) * rng.uniform(0.3, 0.9);
+            }
+            // Centre the shape on its arms' mean point.
+            double mx = 0, my = 0;
+            for (auto& c : m.arms) {
+                mx += (c.x0 + c.x1) / 2;
+                my += (c.y0 + c.y1) / 2;
+            }
+            mx /= k;
+            my /= k;
+            m.extent = 0;
+            for (auto& c : m.arms) {
+                c.x0 -= mx; c.x1 -= mx; c.y0 -= my; c.y1 -= my;
+                m.extent = std::max({m.extent, std::hypot(c.x0, c.y0) + c.r, std::hypot(c.x1, c.y1) + c.r});
+            }
+            break;
+        }
+    }
+    return m;
+}
+
+Shape draw_shape(Rng& rng, double area, const double mix[4]) {
+    if (area < 12) return rng.chance(0.5) ? Shape::Round : Shape::Irregular;  // too small to show more
+    double u = rng.uniform(), acc = 0;
+    for (int s = 0; s < 4; ++s) {
+        acc += mix[s];
+        if (u < acc) return Shape(s);
+    }
+    return Shape::Round;
+}
+
+struct Scene {
+    const Anatomy& an;
+    const Detector& det;
+    int W, H;
+    std::vector<float>& a;
+    std::vector<uint8_t>& mask;
+    std::vector<std::array<int, 4>> boxes;  // occupied boxes, grown by 2 px
+    SynthImage& out;
+
+    bool box_free(int x0, int y0, int x1, int y1) const {
+        for (const auto& b : boxes)
+            if (x0 <= b[2] && b[0] <= x1 && y0 <= b[3] && b[1] <= y1) return false;
+        return true;
+    }
+
+    // Renders model m at (cx, cy) if its box is free and it lies in the breast (not in the
+    // pectoral muscle, at least `margin` px from the skin). Returns whether it was placed.
+    bool render(const McModel& m, double cx, double cy, double cnr, int cluster, double margin) {
+        const int pad = 3;
+        int bx0 = int(std::floor(cx - m.extent)) - pad, bx1 = int(std::ceil(cx + m.extent)) + pad;
+        int by0 = int(std::floor(cy - m.extent)) - pad, by1 = int(std::ceil(cy + m.extent)) + pad;
+        if (bx0 < 0 || by0 < 0 || bx1 >= W || by1 >= H) return false;
+        int icx = int(cx), icy = int(cy);
+        if (!an.nearest(an.breast, icx, icy) || an.nearest(an.pectoral, icx, icy) ||
+            an.sample(an.edge_px, cx, cy) < margin)
+            return false;
+        if (!box_free(bx0 - 2, by0 - 2, bx1 + 2, by1 + 2)) return false;
+        const int bw = bx1 - bx0 + 1, bh = by1 - by0 + 1;
+        std::vector<double> cover(size_t(bw) * bh, 0), dome(size_t(bw) * bh, 0);
+        for (int y = 0; y < bh; ++y)
+            for (int x = 0; x < bw; ++x) {
+                double c = 0, t = 0;
+                for (int sy = 0; sy < 4; ++sy)
+                    for (int sx = 0; sx < 4; ++sx) {
+                        double u = bx0 + x + (sx + 0.5) / 4 - cx, v = by0 + y + (sy + 0.5) / 4 - cy;
+                        double d = m.dome(u, v);
+                        c += d > 0;
+                        t += d;
+                    }
+                cover[size_t(y) * bw + x] = c / 16;
+                dome[size_t(y) * bw + x] = t / 16;
+            }
+        // The mask: pixels at least half covered; at least the best-covered one.
+        size_t best = std::max_element(cover.begin(), cover.end()) - cover.begin();
+        if (cover[best] == 0) return false;
+        SynthMc mc;
+        mc.id = int(out.mcs.size());
+        mc.cluster = cluster;
+        mc.shape = shape_name(m.shape);
+        mc.x0 = W; mc.y0 = H; mc.x1 = -1; mc.y1 = -1;
+        double sx = 0, sy = 0;
+        for (int y = 0; y < bh; ++y)
+            for (int x = 0; x < bw; ++x) {
+                size_t i = size_t(y) * bw + x;
+                if (cover[i] < 0.5 && i != best) continue;
+                int gx = bx0 + x, gy = by0 + y;
+                mask[size_t(gy) * W + gx] = 1;
+                mc.area_px++;
+                sx += gx;
+                sy += gy;
+                mc.x0 = std::min(mc.x0, gx); mc.x1 = std::max(mc.x1, gx);
+                mc.y0 = std::min(mc.y0, gy); mc.y1 = std::max(mc.y1, gy);
+            }
+        mc.x = sx / mc.area_px;
+        mc.y = sy / mc.area_px;
+        // Blur the dome with the point spread (Gaussian sigma 0.6 px, 5 taps), then add it.
+        const double k[5] = {0.0219, 0.2285, 0.4992, 0.2285, 0.0219};
+        std::vector<double> tmp(dome.size(), 0), blur(dome.size(), 0);
+        for (int y = 0; y < bh; ++y)
+            for (int x = 0; x < bw; ++x)
+                for (int t = -2; t <= 2; ++t)
+                    if (x + t >= 0 && x + t < bw) tmp[size_t(y) * bw + x] += k[t + 2] * dome[size_t(y) * bw + x + t];
+        for (int y = 0; y < bh; ++y)
+            for (int x = 0; x < bw; ++x)
+                for (int t = -2; t <= 2; ++t)
+                    if (y + t >= 0 && y + t < bh) blur[size_t(y) * bw + x] += k[t + 2] * tmp[size_t(y + t) * bw + x];
+        const double peak = cnr * det.sigma_a(an.sample(an.atten, cx, cy));
+        mc.peak_attenuation = peak;
+        mc.cnr = cnr;
+        for (int y = 0; y < bh; ++y)
+            for (int x = 0; x < bw; ++x) a[size_t(by0 + y) * W + bx0 + x] += float(peak * blur[size_t(y) * bw + x]);
+        boxes.push_back({bx0 - 2, by0 - 2, bx1 + 2, by1 + 2});
+        out.mcs.push_back(mc);
+        return true;
+    }
+};
+
+}  // namespace
+
+double Detector::sigma_a(double a) const {
+    double counts = n0 * std::exp(-a);
+    return std::sqrt(counts + electronic * electronic) / counts;
+}
+
+void place_mcs(const Anatomy& an, const Detector& det, Rng& rng, std::vector<float>& a, std::vector<uint8_t>& mask,
+               SynthImage& out) {
+    const SynthConfig& cfg = out.config;
+    const int W = cfg.width, H = cfg.height;
+    // Real figures were measured at 0.07 mm per pixel: areas scale with the square of the ratio.
+    const double len_scale = 0.07 / cfg.spacing_mm, area_scale = len_scale * len_scale;
+    Scene scene{an, det, W, H, a, mask, {}, out};
+    if (rng.chance(0.15)) return;  // an image with no MC at all
+
+    // Random points inside the breast, away from the skin by `margin`.
+    auto breast_point = [&](double margin, double& x, double& y) {
+        for (int tries = 0; tries < 200; ++tries) {
+            x = rng.uniform(0, W - 1);
+            y = rng.uniform(0, H - 1);
+            if (an.nearest(an.breast, int(x), int(y)) && !an.nearest(an.pectoral, int(x), int(y)) &&
+                an.sample(an.edge_px, x, y) > margin)
+                return true;
+        }
+        return false;
+    };
+
+    const double u = rng.uniform();
+    const int n_clusters = u < 0.15 ? 0 : u < 0.65 ? 1 : u < 0.9 ? 2 : 3;
+    for (int c = 0; c < n_clusters; ++c) {
+        const int count = rng.randint(6, 40);
+        // Span 90-195 px at 0.07 mm; larger clusters tend to spread more.
+        const double span = len_scale * (90 + 105 * std::clamp(0.5 * rng.uniform() + 0.5 * (count - 6) / 34.0, 0.0, 1.0));
+        const double ra = span / 2, rb = ra * rng.uniform(0.5, 1.0), rot = rng.uniform(0, M_PI);
+        // Median area 11-160 px at 0.07 mm, limited so `count` MCs fit in the ellipse.
+        double median = area_scale * rng.log_uniform(11, 160);
+        median = std::min(median, 0.35 * M_PI * ra * rb / count / 2.5);
+        const double cnr_base = rng.log_uniform(1.5, 12);
+        double mix[4] = {rng.uniform(0.2, 0.6), rng.uniform(0.1, 0.4), rng.uniform(0.05, 0.25), rng.uniform(0.0, 0.3)};
+        double msum = mix[0] + mix[1] + mix[2] + mix[3];
+        for (double& v : mix) v /= msum;
+        double cx, cy;
+        if (!breast_point(ra + 40, cx, cy)) continue;
+        const int cluster_id = int(out.clusters.size());
+        int placed = 0;
+        for (int tries = 0; placed < count && tries < count * 40; ++tries) {
+            double area = std::clamp(median * std::exp(0.6 * rng.normal()), 4.0, 1000.0);
+            McModel m = make_model(rng, area, draw_shape(rng, area, mix));
+            double rr = std::sqrt(rng.uniform()), th = rng.uniform(0, 2 * M_PI);
+            double ex = ra * rr * std::cos(th), ey = rb * rr * std::sin(th);
+            double x = cx + ex * std::cos(rot) - ey * std::sin(rot), y = cy + ex * std::sin(rot) + ey * std::cos(rot);
+            double cnr = std::clamp(cnr_base * std::exp(0.35 * rng.normal()), 0.8, 25.0);
+            placed += scene.render(m, x, y, cnr, cluster_id, 20);
+        }
+        if (placed == 0) continue;
+        SynthCluster cl;
+        cl.id = cluster_id;
+        cl.count = placed;
+        cl.x0 = W; cl.y0 = H; cl.x1 = -1; cl.y1 = -1;
+        for (const auto& mc : out.mcs)
+            if (mc.cluster == cluster_id) {
+                cl.x0 = std::min(cl.x0, mc.x0); cl.y0 = std::min(cl.y0, mc.y0);
+                cl.x1 = std::max(cl.x1, mc.x1); cl.y1 = std::max(cl.y1, mc.y1);
+            }
+        out.clusters.push_back(cl);
+    }
+    // Isolated MCs anywhere in the breast: tiny to coarse.
+    const int isolated = rng.randint(n_clusters == 0 ? 1 : 0, 8);
+    for (int k = 0, placed = 0; placed < isolated && k < isolated * 20; ++k) {
+        double area = area_scale * rng.log_uniform(2.5, 300);
+        double mix[4] = {0.45, 0.35, 0.15, 0.05};
+        McModel m = make_model(rng, area, draw_shape(rng, area, mix));
+        double x, y;
+        if (!breast_point(40, x, y)) break;
+        placed += scene.render(m, x, y, rng.log_uniform(1.0, 15), -1, 20);
+    }
+}
+
+}  // namespace mcseg
