@@ -5,6 +5,8 @@
 // γ = 1, β = 0, running mean 0, running variance 1 (PyTorch's defaults).
 #include "nets/network.h"
 
+#include <charconv>
+#include <cstdlib>
 #include <nlohmann/json.hpp>
 
 #include "engine/error.h"
@@ -40,10 +42,18 @@ void NetConfig::validate() const {
     if (!(bn_eps > 0.0f)) fail("network: bn_eps must be positive, got ", bn_eps);
 }
 
+// The double that prints like the float (0.1f -> 0.1, not 0.10000000149011612).
+static double tidy(float f) {
+    char buf[32];
+    auto end = std::to_chars(buf, buf + sizeof buf, f).ptr;
+    return std::strtod(std::string(buf, end).c_str(), nullptr);
+}
+
 std::string NetConfig::to_json() const {
-    nlohmann::ordered_json j{{"patch", patch},       {"same", same},           {"filters", filters},
-                             {"fc", fc},             {"dropout", dropout},     {"bn_momentum", bn_momentum},
-                             {"bn_eps", bn_eps}};
+    nlohmann::ordered_json j{{"patch", patch},          {"same", same},
+                             {"filters", filters},      {"fc", fc},
+                             {"dropout", tidy(dropout)}, {"bn_momentum", tidy(bn_momentum)},
+                             {"bn_eps", tidy(bn_eps)}};
     return j.dump();
 }
 

@@ -18,7 +18,7 @@ void CpuBackend::batchnorm_forward_train(const BatchNormShape& s, const float* x
                                          float* save_mean, float* save_invstd, float* running_mean,
                                          float* running_var) {
     const long M = static_cast<long>(s.n) * s.hw;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (static_cast<long>(s.n) * s.c * s.hw > 32768)
     for (int c = 0; c < s.c; ++c) {
         double sum = 0.0;
         for (int i = 0; i < s.n; ++i) {
@@ -49,7 +49,7 @@ void CpuBackend::batchnorm_forward_train(const BatchNormShape& s, const float* x
 void CpuBackend::batchnorm_forward_eval(const BatchNormShape& s, const float* x, const float* gamma,
                                         const float* beta, const float* running_mean,
                                         const float* running_var, float eps, float* y) {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (static_cast<long>(s.n) * s.c * s.hw > 32768)
     for (int c = 0; c < s.c; ++c) {
         const float scale = gamma[c] / std::sqrt(running_var[c] + eps);
         const float shift = beta[c] - running_mean[c] * scale;
@@ -65,7 +65,7 @@ void CpuBackend::batchnorm_backward(const BatchNormShape& s, const float* x, con
                                     const float* save_invstd, float* dx, float* dgamma,
                                     float* dbeta) {
     const long M = static_cast<long>(s.n) * s.hw;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (static_cast<long>(s.n) * s.c * s.hw > 32768)
     for (int c = 0; c < s.c; ++c) {
         const float mean = save_mean[c], invstd = save_invstd[c];
         double sum_dy = 0.0, sum_dy_xhat = 0.0;

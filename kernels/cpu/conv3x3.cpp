@@ -9,10 +9,8 @@
 //   backward weight  dW[c_out, K] += dy[c_out, P] · colᵀ,  dbias = Σ dy
 // all three products through gemm() (kernels/cpu/gemm.h). Images are spread over the OpenMP
 // threads, each with its own col buffer; with a single image the loop runs serially and gemm()
-// parallelises inside. The weight gradient is summed per thread and the per-thread partial sums
-// are added in thread order, so results do not depend on timing.
-#include <omp.h>
-
+// parallelises inside. The weight gradient is summed over fixed groups of images and the group
+// sums are added in order, so results depend neither on timing nor on the thread count.
 #include <algorithm>
 #include <vector>
 
@@ -72,6 +70,10 @@ void col2im(const Conv3x3Shape& s, const float* col, float* dx) {
             }
 }
 
+// Number of partial weight gradients (see conv3x3_backward_weight); enough to keep every
+// thread of a small machine busy.
+constexpr int kWeightGradGroups = 16;
+
 long col_size(const Conv3x3Shape& s) { return static_cast<long>(s.c_in) * 9 * s.h_out() * s.w_out(); }
 
 }  // namespace
@@ -111,25 +113,32 @@ void CpuBackend::conv3x3_backward_weight(const Conv3x3Shape& s, const float* x, 
                                          float* dweight, float* dbias) {
     const int K = s.c_in * 9, P = s.h_out() * s.w_out();
     const long wsize = static_cast<long>(s.c_out) * K;
-    const int threads = std::max(1, std::min(omp_get_max_threads(), s.n));
-    std::vector<float> partial(wsize * threads, 0.0f);
-#pragma omp parallel num_threads(threads) if (threads > 1)
+    // Images are cut into a fixed number of contiguous groups, each summed into its own partial
+    // gradient; the partials are then added in group order. The grouping does not depend on
+    // the thread count, so neither does the result.
+    const int groups = std::min(s.n, kWeightGradGroups);
+    std::vector<float> partial(wsize * groups);
+#pragma omp parallel if (groups > 1)
     {
         std::vector<float> col(col_size(s));
-        float* mine = partial.data() + wsize * omp_get_thread_num();
 #pragma omp for schedule(static)
-        for (int i = 0; i < s.n; ++i) {
-            im2col(s, x + static_cast<long>(i) * s.c_in * s.h * s.w, col.data());
-            gemm(false, true, s.c_out, K, P, 1.0f, dy + static_cast<long>(i) * s.c_out * P, P,
-                 col.data(), P, 1.0f, mine, K);
+        for (int g = 0; g < groups; ++g) {
+            float* mine = partial.data() + wsize * g;
+            const int first = static_cast<int>(static_cast<long>(s.n) * g / groups);
+            const int last = static_cast<int>(static_cast<long>(s.n) * (g + 1) / groups);
+            for (int i = first; i < last; ++i) {
+                im2col(s, x + static_cast<long>(i) * s.c_in * s.h * s.w, col.data());
+                gemm(false, true, s.c_out, K, P, 1.0f, dy + static_cast<long>(i) * s.c_out * P, P,
+                     col.data(), P, i == first ? 0.0f : 1.0f, mine, K);
+            }
         }
     }
     for (long j = 0; j < wsize; ++j) {
         float sum = 0.0f;
-        for (int t = 0; t < threads; ++t) sum += partial[wsize * t + j];
+        for (int g = 0; g < groups; ++g) sum += partial[wsize * g + j];
         dweight[j] = sum;
     }
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (static_cast<long>(s.n) * s.c_out * P > 32768)
     for (int co = 0; co < s.c_out; ++co) {
         double sum = 0.0;
         for (int i = 0; i < s.n; ++i) {

@@ -11,7 +11,7 @@ namespace mcseg {
 void CpuBackend::maxpool2x2_forward(const Pool2x2Shape& s, const float* x, float* y) {
     const int ho = s.h_out(), wo = s.w_out();
     const long planes = static_cast<long>(s.n) * s.c;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (planes * s.h * s.w > 32768)
     for (long p = 0; p < planes; ++p) {
         const float* in = x + p * s.h * s.w;
         float* out = y + p * ho * wo;
@@ -33,7 +33,7 @@ void CpuBackend::maxpool2x2_backward(const Pool2x2Shape& s, const float* x, cons
                                      float* dx) {
     const int ho = s.h_out(), wo = s.w_out();
     const long planes = static_cast<long>(s.n) * s.c;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (planes * s.h * s.w > 32768)
     for (long p = 0; p < planes; ++p) {
         const float* in = x + p * s.h * s.w;
         const float* d = dy + p * ho * wo;
