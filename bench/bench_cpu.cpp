@@ -1,0 +1,192 @@
+// bench/bench_cpu.cpp — `mcseg bench cpu`: the paper's network on the CPU backend against
+// PyTorch on the same CPU, in the same run.
+//
+// Cases (N=49 same, width 32 by default; --patch/--valid/--filters change it):
+//   train_step  forward (training mode, dropout 0.5) + mean cross-entropy + backward + Adam, at
+//               --batch (256, the paper's), in samples/s;
+//   inference   eval mode, no tape, at --infer-batch (1024), in patches/s.
+// Each is warmed up, then repeated until --seconds have passed (at least 3 times). The peer is
+// bench/peer_torch_cpu.py run with Debian's PyTorch (/usr/bin/python3, --threads 2), which
+// defines the same network and times the same steps; if it cannot run, peer is null and
+// peer_error says why.
+//
+// One JSON object per line: case, ours, peer, unit, ratio (ours/peer, higher is better) and the
+// GFLOP/s both reach. FLOPs are counted from the layer shapes: a 3×3 conv producing c_out×h×w
+// from c_in channels is 2·9·c_in·c_out·h·w multiply-adds-as-two, a linear layer 2·in·out;
+// batch norm, ReLU, pooling and the loss are not counted. Training counts 3× the forward pass
+// (backward computes two products of the forward's size: the input and the weight gradients).
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "apps/cli.h"
+#include "bench/bench.h"
+#include "engine/error.h"
+#include "engine/ops.h"
+#include "engine/optim.h"
+#include "engine/philox.h"
+#include "nets/network.h"
+
+namespace mcseg {
+namespace {
+
+// Forward FLOPs of one patch through the network described by cfg.
+double forward_flops(const NetConfig& cfg) {
+    const int pad = cfg.same ? 1 : 0, f = cfg.filters;
+    double flops = 0;
+    int side = cfg.patch;
+    for (int layer = 0; layer < 6; ++layer) {
+        side -= 2 - 2 * pad;
+        flops += 2.0 * 9 * (layer == 0 ? 1 : f) * f * side * side;
+        if (layer < 2) side /= 2;
+    }
+    flops += 2.0 * f * side * side * cfg.fc + 2.0 * cfg.fc * 2;
+    return flops;
+}
+
+Tensor random_input(int n, int patch, uint64_t stream) {
+    std::vector<float> v(static_cast<size_t>(n) * patch * patch);
+    for (size_t i = 0; i < v.size(); ++i) v[i] = philox_uniform_at(7, stream, i) * 2.0f - 1.0f;
+    return Tensor::from_host({n, 1, patch, patch}, v);
+}
+
+// Calls fn() once to warm up, then until `seconds` have passed (at least 3 times); returns
+// calls per second.
+template <typename Fn>
+double rate(Fn fn, double seconds) {
+    fn();
+    int iters = 0;
+    auto t0 = std::chrono::steady_clock::now();
+    double elapsed = 0;
+    while (iters < 3 || elapsed < seconds) {
+        fn();
+        ++iters;
+        elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    }
+    return iters / elapsed;
+}
+
+struct Peer {
+    nlohmann::json result;  // train_samples_per_s, infer_patches_per_s
+    std::string error;      // why there is no result
+};
+
+Peer run_peer(const std::string& python, const std::string& script, const NetConfig& cfg, int batch,
+              int infer_batch, double seconds) {
+    Peer p;
+    std::FILE* probe = std::fopen(script.c_str(), "r");
+    if (!probe) {
+        p.error = "peer script " + script + " not found (run from the repository root or pass --peer-script)";
+        return p;
+    }
+    std::fclose(probe);
+    const std::string cmd = python + " " + script + " --patch " + std::to_string(cfg.patch) +
+                            (cfg.same ? "" : " --valid") + " --filters " + std::to_string(cfg.filters) +
+                            " --batch " + std::to_string(batch) + " --infer-batch " + std::to_string(infer_batch) +
+                            " --threads 2 --seconds " + std::to_string(seconds) + " 2>&1";
+    std::FILE* pipe = popen(cmd.c_str(), "r");
+    if (!pipe) {
+        p.error = "could not start " + python;
+        return p;
+    }
+    std::string out;
+    std::array<char, 4096> buf;
+    while (std::fgets(buf.data(), buf.size(), pipe)) out += buf.data();
+    const int status = pclose(pipe);
+    const size_t brace = out.rfind("\n{");
+    const std::string last = out.substr(brace == std::string::npos ? 0 : brace + 1);
+    nlohmann::json j = nlohmann::json::parse(last, nullptr, false);
+    if (status != 0 || j.is_discarded() || !j.contains("train_samples_per_s")) {
+        while (!out.empty() && out.back() == '\n') out.pop_back();
+        const size_t nl = out.rfind('\n');
+        p.error = "PyTorch peer failed (" + python + " with python3-torch needed): " +
+                  (nl == std::string::npos ? out : out.substr(nl + 1));
+        return p;
+    }
+    p.result = j;
+    return p;
+}
+
+void print_case(const char* name, double ours, const Peer& peer, const char* peer_key, const char* unit,
+                double flops_per_item, const NetConfig& cfg, int batch) {
+    nlohmann::ordered_json j;
+    j["case"] = name;
+    j["ours"] = ours;
+    j["peer"] = peer.error.empty() ? nlohmann::ordered_json(peer.result[peer_key].get<double>()) : nullptr;
+    j["unit"] = unit;
+    j["ratio"] = peer.error.empty() ? nlohmann::ordered_json(ours / peer.result[peer_key].get<double>()) : nullptr;
+    j["ours_gflops"] = ours * flops_per_item / 1e9;
+    j["peer_gflops"] = peer.error.empty() ? nlohmann::ordered_json(peer.result[peer_key].get<double>() * flops_per_item / 1e9)
+                                          : nullptr;
+    j["mflop_per_item"] = flops_per_item / 1e6;
+    j["batch"] = batch;
+    j["net"] = nlohmann::json::parse(cfg.to_json());
+    j["peer_name"] = "pytorch-cpu-2-threads";
+    if (!peer.error.empty()) j["peer_error"] = peer.error;
+    std::printf("%s\n", j.dump().c_str());
+    std::fflush(stdout);
+}
+
+int run(int argc, char** argv) {
+    Args a(argc, argv, "mcseg bench cpu [options]",
+           "Training step and inference of the paper's network on the CPU backend, against PyTorch CPU.");
+    a.option("--patch", "N", "patch side", "49");
+    a.flag("--valid", "valid instead of same convolutions");
+    a.option("--filters", "F", "channels of every conv layer", "32");
+    a.option("--batch", "B", "training batch", "256");
+    a.option("--infer-batch", "B", "inference batch", "1024");
+    a.option("--seconds", "S", "minimum timed seconds per case (each side)", "10");
+    a.option("--python", "EXE", "Python with PyTorch for the peer", "/usr/bin/python3");
+    a.option("--peer-script", "PATH", "the peer script", "bench/peer_torch_cpu.py");
+    a.flag("--no-peer", "skip the PyTorch peer");
+    if (a.parse()) return 0;
+    NetConfig cfg;
+    cfg.patch = static_cast<int>(a.get_int("--patch"));
+    cfg.same = !a.get_flag("--valid");
+    cfg.filters = static_cast<int>(a.get_int("--filters"));
+    cfg.validate();
+    const int batch = static_cast<int>(a.get_int("--batch")), infer_batch = static_cast<int>(a.get_int("--infer-batch"));
+    const double seconds = a.get_double("--seconds");
+    if (batch < 2 || infer_batch < 1) fail("bench cpu: --batch must be >= 2 and --infer-batch >= 1");
+
+    Network net(cfg, 1);
+    Adam adam(net.parameter_tensors(), 1e-3f);
+    const Tensor x = random_input(batch, cfg.patch, 0);
+    std::vector<float> lab(batch);
+    for (int i = 0; i < batch; ++i) lab[i] = static_cast<float>(i % 2);
+    const Tensor labels = Tensor::from_host({batch}, lab);
+    uint64_t step = 0;
+    const double train = batch * rate(
+                                     [&] {
+                                         adam.zero_grad();
+                                         Tensor loss = ops::softmax_cross_entropy(net.forward(x, true, ++step), labels);
+                                         loss.backward();
+                                         adam.step();
+                                     },
+                                     seconds);
+    const Tensor xi = random_input(infer_batch, cfg.patch, 1);
+    const double infer = infer_batch * rate(
+                                           [&] {
+                                               NoGradGuard no_grad;
+                                               net.forward(xi, false);
+                                           },
+                                           seconds);
+
+    Peer peer;
+    if (a.get_flag("--no-peer"))
+        peer.error = "skipped (--no-peer)";
+    else
+        peer = run_peer(a.get("--python"), a.get("--peer-script"), cfg, batch, infer_batch, seconds);
+    const double fwd = forward_flops(cfg);
+    print_case("train_step", train, peer, "train_samples_per_s", "samples/s", 3 * fwd, cfg, batch);
+    print_case("inference", infer, peer, "infer_patches_per_s", "patches/s", fwd, cfg, infer_batch);
+    return 0;
+}
+
+const RegisterBench reg{{"cpu", "training step and inference of the network vs PyTorch CPU", run}};
+
+}  // namespace
+}  // namespace mcseg
