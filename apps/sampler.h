@@ -22,19 +22,13 @@
 #include <vector>
 
 #include "apps/patch_db.h"
+#include "nets/batch.h"
 
 namespace mcseg {
 
 enum class Task { Detector, Segmentator };
 Task parse_task(const std::string& s);     // "detector" | "segmentator"
 bool is_positive(Task t, int cls);         // label of class cls (1..4) for the task
-
-struct Batch {
-    int size = 0, patch = 0;
-    std::vector<float> x;      // size * patch * patch
-    std::vector<float> y;      // size
-    std::vector<uint8_t> cls;  // size
-};
 
 class PatchSet {
 public:

@@ -70,11 +70,11 @@ TrainConfig TrainConfig::from_json(const std::string& text) {
 
 // Uploads a host batch as x [n, 1, p, p] and labels [n].
 static void upload(const Batch& b, Device d, Tensor& x, Tensor& y) {
-    if (b.n <= 0 || b.x.size() != size_t(b.n) * b.patch * b.patch || b.labels.size() != size_t(b.n))
-        fail("batch: inconsistent sizes (n ", b.n, ", patch ", b.patch, ", ", b.x.size(), " pixels, ",
-             b.labels.size(), " labels)");
-    x = Tensor::from_host({b.n, 1, b.patch, b.patch}, b.x, d);
-    y = Tensor::from_host({b.n}, b.labels, d);
+    if (b.size <= 0 || b.x.size() != size_t(b.size) * b.patch * b.patch || b.y.size() != size_t(b.size))
+        fail("batch: inconsistent sizes (n ", b.size, ", patch ", b.patch, ", ", b.x.size(), " pixels, ",
+             b.y.size(), " labels)");
+    x = Tensor::from_host({b.size, 1, b.patch, b.patch}, b.x, d);
+    y = Tensor::from_host({b.size}, b.y, d);
 }
 
 // Fraction of rows whose arg-max probability is the label (probs [n, 2] on the host).
@@ -108,17 +108,17 @@ EvalResult evaluate(Network& net, EvalSource& data, int batch_size) {
         Tensor x, y, probs;
         upload(b, net.device(), x, y);
         Tensor loss = ops::softmax_cross_entropy(net.forward(x, false), y, &probs);
-        loss_sum += double(loss.item()) * b.n;
+        loss_sum += double(loss.item()) * b.size;
         std::vector<bool> correct;
-        int hits = count_correct(probs.to_host(), b.labels, probs.dim(1), &correct);
+        int hits = count_correct(probs.to_host(), b.y, probs.dim(1), &correct);
         r.accuracy += hits;
-        for (int i = 0; i < b.n; ++i) {
-            int c = b.classes.empty() ? 0 : b.classes[i];
+        for (int i = 0; i < b.size; ++i) {
+            int c = b.cls.empty() ? 0 : b.cls[i];
             if (c < 1 || c > 4) continue;
             ++r.class_count[c - 1];
             wrong[c - 1] += !correct[i];
         }
-        r.samples += b.n;
+        r.samples += b.size;
     }
     r.loss = loss_sum / double(r.samples);
     r.accuracy /= double(r.samples);
@@ -244,7 +244,7 @@ TrainResult Trainer::run(BatchSource& train, EvalSource& validation, TrainObserv
         StepStats st;
         st.step = step_;
         st.loss = l;
-        st.accuracy = double(count_correct(probs.to_host(), b.labels, 2)) / b.n;
+        st.accuracy = double(count_correct(probs.to_host(), b.y, 2)) / b.size;
         st.lr = adam_.lr;
         double elapsed = std::chrono::duration<double>(clock::now() - start).count();
         st.samples_per_s = elapsed > 0 ? double(step_ - first_step) * cfg_.batch / elapsed : 0;

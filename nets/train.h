@@ -20,18 +20,11 @@
 #include <vector>
 
 #include "engine/optim.h"
+#include "nets/batch.h"
 #include "nets/network.h"
 #include "nets/schedule.h"
 
 namespace mcseg {
-
-// A minibatch on the host: x [n, 1, patch, patch], labels [n] (0 / 1), the patch class of each
-// sample (1..4 for C1..C4, 0 when unknown).
-struct Batch {
-    int n = 0, patch = 0;
-    std::vector<float> x, labels;
-    std::vector<uint8_t> classes;
-};
 
 // Training minibatches: batch `step` must depend only on (the source's seed, step).
 class BatchSource {

@@ -30,16 +30,16 @@ struct BlobSource : BatchSource, EvalSource {
     int64_t nan_at_step = -1;
     int patch() const override { return side; }
     void fill(uint64_t key_base, int n, Batch& b) {
-        b.n = n;
+        b.size = n;
         b.patch = side;
         b.x.assign(size_t(n) * side * side, 0.0f);
-        b.labels.resize(n);
-        b.classes.resize(n);
+        b.y.resize(n);
+        b.cls.resize(n);
         for (int i = 0; i < n; ++i) {
             bool pos = i % 2 == 0;
             make_patch(key_base + i, side, pos, &b.x[size_t(i) * side * side]);
-            b.labels[i] = pos ? 1.0f : 0.0f;
-            b.classes[i] = pos ? 1 : 4;
+            b.y[i] = pos ? 1.0f : 0.0f;
+            b.cls[i] = pos ? 1 : 4;
         }
     }
     void train_batch(int64_t step, int batch_size, Batch& b) override {
