@@ -150,7 +150,10 @@ Tensor& Tensor::set_requires_grad(bool on) {
 
 Tensor Tensor::grad() const { return Tensor(checked(impl_).grad); }
 
-void Tensor::zero_grad() { checked(impl_), impl_->grad.reset(); }
+void Tensor::zero_grad() {
+    checked(impl_);
+    impl_->grad.reset();
+}
 
 void record(Tensor& out, const char* op, std::vector<Tensor> inputs, Node::BackwardFn backward) {
     if (!grad_enabled()) return;
@@ -197,6 +200,7 @@ void Tensor::backward() {
         }
     }
 
+    NoGradGuard guard;  // the closures' own computations are not taped
     accumulate(*impl_, Tensor::full(shape(), 1.0f, device()), "backward");
     for (auto it = order.rbegin(); it != order.rend(); ++it) {
         TensorImpl* t = *it;
