@@ -100,7 +100,6 @@ const char* kSchemaSql[] = {
 
 // The work for one image, done outside the database lock.
 struct Indexed {
-    std::string image_crc, mask_crc;
     int width = 0, height = 0;
     double spacing = 0.05;
     PixelNorm norm;
@@ -123,8 +122,6 @@ std::string resolve(const std::string& stored, const std::string& dir) {
 Indexed index_image(const ImagePair& pair, const PatchDbOptions& opt, const std::vector<uint8_t>& image_bytes,
                     const std::vector<uint8_t>& mask_bytes) {
     Indexed r;
-    r.image_crc = crc32_hex(image_bytes);
-    r.mask_crc = crc32_hex(mask_bytes);
     GrayImage img = ends_with(pair.image_path, ".png") ? decode_png_gray(image_bytes, pair.image_path)
                                                        : read_image(pair.image_path);
     GrayImage m = decode_png_gray(mask_bytes, pair.mask_path);
@@ -279,61 +276,79 @@ PatchDbSummary build_patch_db(const std::string& images_dir, const std::string& 
         sum.removed = int(gone.size());
     }
 
-    std::string error;
+    // Images are indexed in parallel, a few at a time, and written in name order, so the row
+    // ids (and everything else) do not depend on thread timing.
+    struct Job {
+        std::string image_crc, mask_crc, rel_image, rel_mask;
+        bool unchanged = false;
+        Indexed r;
+    };
+    std::map<std::string, std::array<std::string, 4>> known;  // name -> crcs and paths
+    {
+        Stmt s(db, "SELECT name, image_crc32, mask_crc32, image_path, mask_path FROM images", db_path);
+        while (s.step()) known[s.str(0)] = {s.str(1), s.str(2), s.str(3), s.str(4)};
+    }
+    Stmt del(db, "DELETE FROM images WHERE name = ?", db_path);
+    Stmt ins(db,
+             "INSERT INTO images(name, image_path, mask_path, image_crc32, mask_crc32, width, height, spacing_mm,"
+             " split, pixel_mean, pixel_std, mc_pixels, avail_c1, avail_c2, avail_c3, avail_c4)"
+             " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+             db_path);
+    Stmt pi(db, "INSERT INTO patches(image_id, class, y, x) VALUES (?,?,?,?)", db_path);
+    const size_t chunk = 8;
+    for (size_t first = 0; first < pairs.size(); first += chunk) {
+        const size_t n = std::min(chunk, pairs.size() - first);
+        std::vector<Job> jobs(n);
+        std::string error;
 #pragma omp parallel for schedule(dynamic, 1)
-    for (size_t k = 0; k < pairs.size(); ++k) {
-        try {
-            const ImagePair& p = pairs[k];
-            const std::vector<uint8_t> ib = read_file_bytes(p.image_path), mb = read_file_bytes(p.mask_path);
-            const std::string icrc = crc32_hex(ib), mcrc = crc32_hex(mb);
-            const std::string rel_image = relative_to(p.image_path, db_dir), rel_mask = relative_to(p.mask_path, db_dir);
-            bool unchanged = false;
-#pragma omp critical(patch_db)
-            {
-                Stmt s(db, "SELECT image_crc32, mask_crc32, image_path, mask_path FROM images WHERE name = ?", db_path);
-                s.bind(1, p.name);
-                unchanged = s.step() && s.str(0) == icrc && s.str(1) == mcrc && s.str(2) == rel_image && s.str(3) == rel_mask;
+        for (size_t k = 0; k < n; ++k) {
+            try {
+                const ImagePair& p = pairs[first + k];
+                Job& j = jobs[k];
+                const std::vector<uint8_t> ib = read_file_bytes(p.image_path), mb = read_file_bytes(p.mask_path);
+                j.image_crc = crc32_hex(ib);
+                j.mask_crc = crc32_hex(mb);
+                j.rel_image = relative_to(p.image_path, db_dir);
+                j.rel_mask = relative_to(p.mask_path, db_dir);
+                auto it = known.find(p.name);
+                j.unchanged = it != known.end() &&
+                              it->second == std::array<std::string, 4>{j.image_crc, j.mask_crc, j.rel_image, j.rel_mask};
+                if (!j.unchanged) j.r = index_image(p, opt, ib, mb);
+            } catch (const Error& e) {
+#pragma omp critical(patch_db_error)
+                if (error.empty()) error = e.what();
             }
-            if (unchanged) {
-#pragma omp atomic
+        }
+        if (!error.empty()) fail(error);
+        for (size_t k = 0; k < n; ++k) {
+            const ImagePair& p = pairs[first + k];
+            const Job& j = jobs[k];
+            if (j.unchanged) {
                 ++sum.unchanged;
                 continue;
             }
-            const Indexed r = index_image(p, opt, ib, mb);
-#pragma omp critical(patch_db)
-            {
-                exec(db, "BEGIN IMMEDIATE", db_path);
-                try {
-                    Stmt del(db, "DELETE FROM images WHERE name = ?", db_path);
-                    del.bind(1, p.name).run();
-                    Stmt ins(db,
-                             "INSERT INTO images(name, image_path, mask_path, image_crc32, mask_crc32, width, height,"
-                             " spacing_mm, split, pixel_mean, pixel_std, mc_pixels, avail_c1, avail_c2, avail_c3, avail_c4)"
-                             " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                             db_path);
-                    ins.bind(1, p.name).bind(2, rel_image).bind(3, rel_mask).bind(4, r.image_crc).bind(5, r.mask_crc);
-                    ins.bind(6, (long long)r.width).bind(7, (long long)r.height).bind(8, r.spacing);
-                    ins.bind(9, split_of[p.name]).bind(10, double(r.norm.mean)).bind(11, double(r.norm.std));
-                    ins.bind(12, r.mc_pixels);
-                    for (int c = 1; c <= 4; ++c) ins.bind(12 + c, r.avail[c]);
-                    ins.run();
-                    const long long id = sqlite3_last_insert_rowid(db);
-                    Stmt pi(db, "INSERT INTO patches(image_id, class, y, x) VALUES (?,?,?,?)", db_path);
-                    for (int c = 1; c <= 4; ++c)
-                        for (auto [x, y] : r.keep[c]) pi.bind(1, id).bind(2, (long long)c).bind(3, (long long)y).bind(4, (long long)x).run();
-                    exec(db, "COMMIT", db_path);
-                    ++sum.indexed;
-                } catch (...) {
-                    exec(db, "ROLLBACK", db_path);
-                    throw;
-                }
+            const Indexed& r = j.r;
+            exec(db, "BEGIN IMMEDIATE", db_path);
+            try {
+                del.bind(1, p.name).run();
+                ins.bind(1, p.name).bind(2, j.rel_image).bind(3, j.rel_mask).bind(4, j.image_crc).bind(5, j.mask_crc);
+                ins.bind(6, (long long)r.width).bind(7, (long long)r.height).bind(8, r.spacing);
+                ins.bind(9, split_of[p.name]).bind(10, double(r.norm.mean)).bind(11, double(r.norm.std));
+                ins.bind(12, r.mc_pixels);
+                for (int c = 1; c <= 4; ++c) ins.bind(12 + c, r.avail[c]);
+                ins.run();
+                const long long id = sqlite3_last_insert_rowid(db);
+                for (int c = 1; c <= 4; ++c)
+                    for (auto [x, y] : r.keep[c])
+                        pi.bind(1, id).bind(2, (long long)c).bind(3, (long long)y).bind(4, (long long)x).run();
+                exec(db, "COMMIT", db_path);
+                ++sum.indexed;
+            } catch (...) {
+                sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+                throw;
             }
-        } catch (const Error& e) {
-#pragma omp critical(patch_db_error)
-            if (error.empty()) error = e.what();
         }
     }
-    if (!error.empty()) fail(error);
 
     // Splits (cheap to re-derive, e.g. when images were added) and the summary.
     {

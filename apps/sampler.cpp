@@ -133,6 +133,7 @@ void Sampler::next(Batch& b) {
     b.x.resize(size_t(B) * n * n);
     b.y.resize(B);
     b.cls.resize(B);
+    where_.resize(B);
     Rng rng(synth_image_key(cfg_.seed, 0x5A3D1E4), step_);
     int k = 0;
     for (int c = 1; c <= 4; ++c)
@@ -144,6 +145,7 @@ void Sampler::next(Batch& b) {
         const uint32_t aug = rng.next_u32();
         set_.extract(c, idx, cfg_.augment ? int(aug & 3) : 0, cfg_.augment && (aug & 4), &b.x[size_t(i) * n * n]);
         b.y[i] = is_positive(cfg_.task, c) ? 1.0f : 0.0f;
+        where_[i] = set_.at(c, idx);
     }
     ++step_;
 }

@@ -14,7 +14,9 @@
 //   * batch t depends only on (seed, t): reproducible, and resumable with seek(t).
 // Pixel normalisation: x = (v - mean) / std with the image's breast mean and std (otsu.h),
 // stored in the database — the same transform the segmentation applies at inference.
-// Output: x [B, 1, N, N] float, y [B] float (0/1), cls [B] (1..4, for per-class error tables).
+// Output (nets/batch.h): x [B, 1, N, N] float, y [B] float (0/1), cls [B] (1..4, for per-class
+// error tables); Sampler::where() and EvalSet::where() give each sample's image and centre
+// (e.g. to show misclassified patches beside their masks).
 #pragma once
 #include <array>
 #include <cstdint>
@@ -64,6 +66,8 @@ public:
     Sampler(const PatchSet& set, const SamplerConfig& cfg);
     void next(Batch& b);              // fills b with batch number step(), then advances
     void seek(uint64_t step) { step_ = step; }
+    // Image and centre of sample i of the batch next() made last.
+    const DbPatch& where(size_t i) const { return where_[i]; }
     uint64_t step() const { return step_; }
     // Samples per class in every batch ([c], c = 1..4).
     const std::array<int, 5>& per_class() const { return per_class_; }
@@ -73,6 +77,7 @@ private:
     SamplerConfig cfg_;
     std::array<int, 5> per_class_{};
     uint64_t step_ = 0;
+    std::vector<DbPatch> where_;
 };
 
 // A fixed, class-balanced evaluation set: min(per_class, available) patches of each class,
@@ -83,6 +88,8 @@ public:
     size_t size() const { return items_.size(); }
     // Items [begin, begin + count) of the set (count clipped at the end).
     void batch(size_t begin, size_t count, Batch& b) const;
+    // Image and centre of item i of the set.
+    const DbPatch& where(size_t i) const { return set_.at(items_[i].first, items_[i].second); }
 
 private:
     const PatchSet& set_;

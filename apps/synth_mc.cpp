@@ -290,7 +290,11 @@ void place_mcs(const Anatomy& an, const Detector& det, Rng& rng, std::vector<flo
             double cnr = std::clamp(cnr_base * std::exp(0.35 * rng.normal()), 0.8, 25.0);
             placed += scene.render(m, x, y, cnr, cluster_id, 20);
         }
-        if (placed == 0) continue;
+        if (placed < 6) {  // too crowded to place a cluster here: what was placed stays isolated
+            for (auto& mc : out.mcs)
+                if (mc.cluster == cluster_id) mc.cluster = -1;
+            continue;
+        }
         SynthCluster cl;
         cl.id = cluster_id;
         cl.count = placed;

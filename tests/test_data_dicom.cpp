@@ -1,0 +1,98 @@
+// tests/test_data_dicom.cpp — DICOM reading: a MONOCHROME1 mammogram made here with DCMTK
+// reads back inverted, rescaled and with its spacing; colour and compressed files are errors.
+#include <doctest/doctest.h>
+
+#include <dcmtk/dcmdata/dcrleerg.h>
+#include <dcmtk/dcmdata/dctk.h>
+
+#include <filesystem>
+#include <unistd.h>
+
+#include "apps/dicom.h"
+#include "apps/image_io.h"
+#include "engine/error.h"
+
+using namespace mcseg;
+namespace fs = std::filesystem;
+
+namespace {
+
+// A small 12-bit mammogram-like DICOM file.
+void write_dicom(const std::string& path, const std::vector<Uint16>& px, int w, int h, const char* photometric,
+                 const char* slope, const char* intercept, const char* spacing_tag, E_TransferSyntax xfer,
+                 int samples = 1) {
+    DcmFileFormat ff;
+    DcmDataset* ds = ff.getDataset();
+    ds->putAndInsertString(DCM_SOPClassUID, UID_DigitalMammographyXRayImageStorageForPresentation);
+    ds->putAndInsertString(DCM_SOPInstanceUID, "1.2.826.0.1.3680043.2.1143.99.1");
+    ds->putAndInsertString(DCM_PhotometricInterpretation, photometric);
+    ds->putAndInsertUint16(DCM_SamplesPerPixel, Uint16(samples));
+    if (samples == 3) ds->putAndInsertUint16(DCM_PlanarConfiguration, 0);
+    ds->putAndInsertUint16(DCM_Rows, Uint16(h));
+    ds->putAndInsertUint16(DCM_Columns, Uint16(w));
+    ds->putAndInsertUint16(DCM_BitsAllocated, 16);
+    ds->putAndInsertUint16(DCM_BitsStored, 12);
+    ds->putAndInsertUint16(DCM_HighBit, 11);
+    ds->putAndInsertUint16(DCM_PixelRepresentation, 0);
+    ds->putAndInsertString(DCM_RescaleSlope, slope);
+    ds->putAndInsertString(DCM_RescaleIntercept, intercept);
+    if (std::string(spacing_tag) == "pixel") ds->putAndInsertString(DCM_PixelSpacing, "0.07\\0.07");
+    if (std::string(spacing_tag) == "imager") ds->putAndInsertString(DCM_ImagerPixelSpacing, "0.085\\0.085");
+    ds->putAndInsertUint16Array(DCM_PixelData, px.data(), static_cast<unsigned long>(px.size()));
+    if (xfer != EXS_LittleEndianExplicit) ds->chooseRepresentation(xfer, nullptr);
+    OFCondition st = ff.saveFile(path.c_str(), xfer);
+    REQUIRE_MESSAGE(st.good(), st.text());
+}
+
+}  // namespace
+
+TEST_CASE("data: DICOM MONOCHROME1 with rescale reads back with the right values and spacing") {
+    fs::path dir = fs::temp_directory_path() / ("mcseg_test_dicom_" + std::to_string(getpid()));
+    fs::create_directories(dir);
+    const int w = 16, h = 12;
+    std::vector<Uint16> px(w * h);
+    for (int i = 0; i < w * h; ++i) px[i] = Uint16((i * 37) % 4096);
+    px[0] |= 0xF000;  // junk above Bits Stored (an overlay bit plane) must be ignored
+
+    // MONOCHROME1, slope 2, intercept 10: v = 2 r + 10, highest = 2*4095 + 10, out = highest - v.
+    const std::string p1 = (dir / "m1.dcm").string();
+    write_dicom(p1, px, w, h, "MONOCHROME1", "2", "10", "imager", EXS_LittleEndianExplicit);
+    GrayImage g = read_image(p1);
+    REQUIRE(g.width == w);
+    REQUIRE(g.height == h);
+    CHECK(g.pixel_spacing_mm == doctest::Approx(0.085));
+    for (int i = 0; i < w * h; ++i) REQUIRE(g.pixels[i] == 2 * (4095 - (px[i] & 0x0FFF)));
+
+    // MONOCHROME2 keeps the polarity; Pixel Spacing wins over Imager Pixel Spacing.
+    const std::string p2 = (dir / "m2.dcm").string();
+    write_dicom(p2, px, w, h, "MONOCHROME2", "1", "0", "pixel", EXS_LittleEndianImplicit);
+    GrayImage g2 = read_dicom(p2);
+    CHECK(g2.pixel_spacing_mm == doctest::Approx(0.07));
+    for (int i = 0; i < w * h; ++i) REQUIRE(g2.pixels[i] == (px[i] & 0x0FFF));
+    fs::remove_all(dir);
+}
+
+TEST_CASE("data: DICOM colour images and compressed transfer syntaxes are clear errors") {
+    fs::path dir = fs::temp_directory_path() / ("mcseg_test_dicom_bad_" + std::to_string(getpid()));
+    fs::create_directories(dir);
+    std::vector<Uint16> rgb(8 * 8 * 3, 100);
+    write_dicom((dir / "rgb.dcm").string(), rgb, 8, 8, "RGB", "1", "0", "none", EXS_LittleEndianExplicit, 3);
+    try {
+        read_dicom((dir / "rgb.dcm").string());
+        FAIL("colour DICOM accepted");
+    } catch (const Error& e) {
+        CHECK(std::string(e.what()).find("colour") != std::string::npos);
+    }
+    DcmRLEEncoderRegistration::registerCodecs();
+    std::vector<Uint16> px(8 * 8, 100);
+    write_dicom((dir / "rle.dcm").string(), px, 8, 8, "MONOCHROME2", "1", "0", "none", EXS_RLELossless);
+    DcmRLEEncoderRegistration::cleanup();
+    try {
+        read_dicom((dir / "rle.dcm").string());
+        FAIL("compressed DICOM accepted");
+    } catch (const Error& e) {
+        CHECK(std::string(e.what()).find("unsupported transfer syntax") != std::string::npos);
+    }
+    CHECK_THROWS_AS(read_dicom((dir / "missing.dcm").string()), Error);
+    fs::remove_all(dir);
+}

@@ -1,0 +1,83 @@
+// tests/test_data_io.cpp — PNG reading/writing and the errors bad inputs give.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
+
+#include "apps/image_io.h"
+#include "engine/error.h"
+
+using namespace mcseg;
+namespace fs = std::filesystem;
+
+namespace {
+fs::path temp_dir(const std::string& name) {
+    fs::path p = fs::temp_directory_path() / ("mcseg_test_" + name + "_" + std::to_string(::getpid()));
+    fs::create_directories(p);
+    return p;
+}
+std::string error_of(auto&& fn) {
+    try {
+        fn();
+    } catch (const Error& e) {
+        return e.what();
+    }
+    return "";
+}
+}  // namespace
+
+TEST_CASE("data: 16-bit and 8-bit PNG round trip") {
+    auto dir = temp_dir("png");
+    const int w = 37, h = 23;
+    std::vector<uint16_t> px(w * h);
+    for (int i = 0; i < w * h; ++i) px[i] = uint16_t((i * 2654435761u) >> 16);  // all 16 bits busy
+    write_png_gray16((dir / "a.png").string(), w, h, px.data());
+    GrayImage g = read_png_gray((dir / "a.png").string());
+    CHECK(g.width == w);
+    CHECK(g.height == h);
+    CHECK(g.bit_depth == 16);
+    CHECK(g.pixels == px);
+
+    std::vector<uint8_t> m(w * h);
+    for (int i = 0; i < w * h; ++i) m[i] = uint8_t(i % 3 == 0 ? 255 : i % 7 == 0 ? 1 : 0);
+    write_png_gray8((dir / "m.png").string(), w, h, m.data());
+    GrayImage g8 = read_png_gray((dir / "m.png").string());
+    CHECK(g8.bit_depth == 8);
+    for (int i = 0; i < w * h; ++i) REQUIRE(g8.pixels[i] == m[i]);
+    auto mask = read_mask_png((dir / "m.png").string(), w, h);
+    for (int i = 0; i < w * h; ++i) REQUIRE(mask[i] == (m[i] != 0));  // any non-zero pixel is MC
+    fs::remove_all(dir);
+}
+
+TEST_CASE("data: bad image inputs give clear errors") {
+    auto dir = temp_dir("bad");
+    // Missing file.
+    CHECK(error_of([&] { read_png_gray((dir / "nope.png").string()); }).find("no such file") != std::string::npos);
+    // Corrupt PNG: a valid header, then a truncated body.
+    std::vector<uint16_t> px(64 * 64, 1000);
+    write_png_gray16((dir / "ok.png").string(), 64, 64, px.data());
+    auto bytes = read_file_bytes((dir / "ok.png").string());
+    bytes.resize(bytes.size() / 2);
+    {
+        std::ofstream f(dir / "corrupt.png", std::ios::binary);
+        f.write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size()));
+    }
+    CHECK(error_of([&] { read_png_gray((dir / "corrupt.png").string()); }).find("corrupt PNG") != std::string::npos);
+    {
+        std::ofstream f(dir / "text.png");
+        f << "not a png at all";
+    }
+    CHECK(error_of([&] { read_png_gray((dir / "text.png").string()); }).find("not a PNG") != std::string::npos);
+    // Colour PNG.
+    std::vector<uint8_t> rgb(8 * 8 * 3, 50);
+    write_png_rgb8((dir / "rgb.png").string(), 8, 8, rgb.data());
+    CHECK(error_of([&] { read_png_gray((dir / "rgb.png").string()); }).find("colour PNG") != std::string::npos);
+    // Image/mask size mismatch names both sizes.
+    std::string e = error_of([&] { read_mask_png((dir / "ok.png").string(), 512, 640); });
+    CHECK(e.find("64x64") != std::string::npos);
+    CHECK(e.find("512x640") != std::string::npos);
+    // Unknown extension.
+    CHECK(error_of([&] { read_image((dir / "x.tif").string()); }).find("unsupported image type") != std::string::npos);
+    fs::remove_all(dir);
+}
