@@ -6,12 +6,17 @@
 // channels, planes) and keep their innermost loop contiguous so the compiler vectorises it.
 // Every method follows the contract written next to it in engine/backend.h.
 #pragma once
+#include <map>
+#include <mutex>
+#include <vector>
+
 #include "engine/backend.h"
 
 namespace mcseg {
 
 class CpuBackend final : public Backend {
 public:
+    ~CpuBackend() override;
     Device device() const override { return Device::CPU; }
     std::string name() const override;
 
@@ -68,6 +73,12 @@ public:
                    float beta1, float beta2, float eps, int64_t step) override;
     void sgd_step(size_t n, float* param, const float* grad, float* velocity, float lr,
                   float momentum) override;
+
+private:
+    // Freed large blocks by size, reused by the next allocation of the same size (a training
+    // step allocates the same shapes every time; fresh pages would cost a page fault each).
+    std::mutex cache_mutex_;
+    std::map<size_t, std::vector<void*>> cache_;
 };
 
 }  // namespace mcseg

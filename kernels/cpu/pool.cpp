@@ -38,23 +38,31 @@ void CpuBackend::maxpool2x2_backward(const Pool2x2Shape& s, const float* x, cons
         const float* in = x + p * s.h * s.w;
         const float* d = dy + p * ho * wo;
         float* out = dx + p * s.h * s.w;
-        for (int iy = 0; iy < s.h; ++iy)
-            for (int ix = 0; ix < s.w; ++ix) {
-                int oy = iy / 2, ox = ix / 2;
-                float g = 0.0f;
-                if (oy < ho && ox < wo) {
-                    const float* r0 = in + static_cast<long>(2 * oy) * s.w + 2 * ox;
-                    const float* r1 = r0 + s.w;
-                    // argmax position 0..3 in row-major order, first maximum wins
-                    int arg = 0;
-                    float m = r0[0];
-                    if (r0[1] > m) m = r0[1], arg = 1;
-                    if (r1[0] > m) m = r1[0], arg = 2;
-                    if (r1[1] > m) m = r1[1], arg = 3;
-                    if (arg == (iy % 2) * 2 + (ix % 2)) g = d[static_cast<long>(oy) * wo + ox];
-                }
-                out[static_cast<long>(iy) * s.w + ix] = g;
+        // Each window writes its own four pixels: dy at the argmax, 0 elsewhere.
+        for (int oy = 0; oy < ho; ++oy) {
+            const float* r0 = in + static_cast<long>(2 * oy) * s.w;
+            const float* r1 = r0 + s.w;
+            float* o0 = out + static_cast<long>(2 * oy) * s.w;
+            float* o1 = o0 + s.w;
+            for (int ox = 0; ox < wo; ++ox) {
+                const int c = 2 * ox;
+                int arg = 0;  // 0..3 in row-major order; the first maximum wins
+                float m = r0[c];
+                if (r0[c + 1] > m) m = r0[c + 1], arg = 1;
+                if (r1[c] > m) m = r1[c], arg = 2;
+                if (r1[c + 1] > m) arg = 3;
+                const float g = d[static_cast<long>(oy) * wo + ox];
+                o0[c] = arg == 0 ? g : 0.0f;
+                o0[c + 1] = arg == 1 ? g : 0.0f;
+                o1[c] = arg == 2 ? g : 0.0f;
+                o1[c + 1] = arg == 3 ? g : 0.0f;
             }
+            if (s.w % 2) o0[s.w - 1] = o1[s.w - 1] = 0.0f;  // dropped last column
+        }
+        if (s.h % 2) {  // dropped last row
+            float* last = out + static_cast<long>(s.h - 1) * s.w;
+            for (int ix = 0; ix < s.w; ++ix) last[ix] = 0.0f;
+        }
     }
 }
 
