@@ -96,6 +96,8 @@ bool Args::has(const std::string& name) const {
     return it != specs_.end() && it->second.default_value.has_value();
 }
 
+bool Args::given(const std::string& name) const { return values_.count(name) > 0; }
+
 std::string Args::get(const std::string& name) const {
     if (auto v = values_.find(name); v != values_.end()) return v->second;
     auto it = specs_.find(name);

@@ -43,7 +43,8 @@ public:
     // Returns true when --help was asked for (help already printed to stdout).
     bool parse();
 
-    bool has(const std::string& name) const;  // given on the command line (or has a default)
+    bool has(const std::string& name) const;    // given on the command line, or has a default
+    bool given(const std::string& name) const;  // given on the command line
     std::string get(const std::string& name) const;
     long long get_int(const std::string& name) const;
     double get_double(const std::string& name) const;

@@ -109,6 +109,7 @@ public:
 
     Network& network() { return net_; }
     const TrainConfig& config() const { return cfg_; }
+    void set_max_steps(int64_t steps) { cfg_.max_steps = steps; }  // e.g. to extend a resumed run
     int64_t step() const { return step_; }
     int64_t best_step() const { return best_step_; }
     std::string checkpoint_path() const;

@@ -1,0 +1,159 @@
+// apps/cmd_train.cpp — `mcseg train`: the paper's training recipe on a patch database.
+// nets/train.h does the work; this file wires the sampler, Ctrl-C, the terminal and the curves.
+#include <atomic>
+#include <cmath>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+
+#include "apps/cli.h"
+#include "apps/curves.h"
+#include "apps/progress.h"
+#include "apps/train_data.h"
+#include "engine/error.h"
+#include "engine/safetensors.h"
+
+namespace mcseg {
+namespace {
+
+std::atomic<bool> g_interrupted{false};
+extern "C" void on_sigint(int) { g_interrupted = true; }
+
+std::string fixed(double v, int digits) {
+    char b[32];
+    std::snprintf(b, sizeof b, "%.*f", digits, v);
+    return b;
+}
+
+std::string percent(double fraction) { return std::isnan(fraction) ? "-" : fixed(100 * fraction, 2) + "%"; }
+
+// A progress bar per step, one line per evaluation, and the curves picture redrawn from the log.
+struct TerminalObserver : TrainObserver {
+    TerminalObserver(const Trainer& t, std::string title)
+        : bar("train", t.config().max_steps - t.step()), first(t.step()), batch(t.config().batch),
+          log(t.log_path()), png((std::filesystem::path(t.log_path()).parent_path() / "curves.png").string()),
+          title(std::move(title)) {}
+    void on_step(const StepStats& s) override {
+        bar.update(s.step - first, cat("step ", s.step, "  loss ", fixed(s.loss, 4), "  acc ", fixed(100 * s.accuracy, 1), "%"),
+                   batch, "samples/s");
+    }
+    void on_eval(const StepStats& t, const EvalResult& v, PlateauSchedule::Action a) override {
+        std::fprintf(stderr, "\nstep %lld  lr %.3g  train loss %.4f acc %.2f%%  val loss %.4f acc %.2f%%  "
+                     "error C1 %s C2 %s C3 %s C4 %s  (%s)\n",
+                     (long long)t.step, t.lr, t.loss, 100 * t.accuracy, v.loss, 100 * v.accuracy,
+                     percent(v.class_error[0]).c_str(), percent(v.class_error[1]).c_str(),
+                     percent(v.class_error[2]).c_str(), percent(v.class_error[3]).c_str(), action_name(a));
+        write_training_curves(log, png, title);
+    }
+    Progress bar;
+    int64_t first;
+    int batch;
+    std::string log, png, title;
+};
+
+int run_train(int argc, char** argv) {
+    Args a(argc, argv,
+           "mcseg train --net detector|segmentator --patch N --conv same|valid --db FILE --out DIR [options]\n"
+           "       mcseg train --resume DIR [--steps S] [--device D]",
+           "Train the Detector or the Segmentator with the paper's recipe: Adam (lr 1e-3), balanced\n"
+           "on-the-fly minibatches with rotations and flips, the learning rate halved when the\n"
+           "validation loss plateaus, early stopping on the best validation loss. Ctrl-C saves a\n"
+           "checkpoint and exits; --resume continues exactly where the run stopped.");
+    a.option("--net", "KIND", "detector (C1..C3 positive) or segmentator (C1 positive)", "detector");
+    a.option("--patch", "N", "patch side; must match the database", "49");
+    a.option("--conv", "MODE", "same (zero padding) or valid", "same");
+    a.option("--filters", "F", "channels of every conv layer", "32");
+    a.option("--db", "FILE", "patch database made by mcseg patches (required for a new run)", "-");
+    a.option("--out", "DIR", "run folder: checkpoints, best weights, log, curves (new run)", "-");
+    a.option("--resume", "DIR", "continue the run saved in DIR", "-");
+    a.option("--device", "D", "cpu, cuda or auto", "auto");
+    a.option("--steps", "S", "maximum training steps", "20000");
+    a.option("--batch", "B", "minibatch size (even)", "256");
+    a.option("--lr", "LR", "initial learning rate", "0.001");
+    a.option("--eval-every", "K", "steps between validations (and checkpoints)", "250");
+    a.option("--patience", "P", "validations without improvement before the learning rate halves", "4");
+    a.option("--stop-patience", "P", "validations without improvement before stopping early", "12");
+    a.option("--val-per-class", "M", "validation patches per class (class-balanced)", "2000");
+    a.option("--quota", "Q", "class shares within each side of the balance, c1,c2,c3,c4", "1,1,1,1");
+    a.option("--seed", "S", "seed of the initialisation, dropout and minibatches", "1");
+    if (a.parse()) return 0;
+    if (!a.positionals().empty()) fail("unexpected argument '", a.positionals()[0], "'");
+    Device device = resolve_device(a.get("--device"));
+
+    std::string resume = a.given("--resume") ? a.get("--resume") : "";
+    std::map<std::string, std::string> meta;  // the run's data settings, kept in its checkpoints
+    std::unique_ptr<Trainer> trainer;
+    if (!resume.empty()) {
+        meta = load_safetensors((std::filesystem::path(resume) / "checkpoint.safetensors").string()).metadata;
+        trainer = std::make_unique<Trainer>(Trainer::resume(resume, device));
+        if (a.given("--db")) meta["mcseg.db"] = a.get("--db");  // the database moved
+        if (a.given("--steps")) trainer->set_max_steps(a.get_int("--steps"));  // extend the run
+    } else {
+        if (!a.given("--db") || !a.given("--out")) fail("--db and --out are required (or --resume DIR)");
+        NetConfig net;
+        net.patch = int(a.get_int("--patch"));
+        std::string conv = a.get("--conv");
+        if (conv != "same" && conv != "valid") fail("--conv must be same or valid, not '", conv, "'");
+        net.same = conv == "same";
+        net.filters = int(a.get_int("--filters"));
+        net.validate();
+        TrainConfig tc;
+        tc.batch = int(a.get_int("--batch"));
+        tc.max_steps = a.get_int("--steps");
+        tc.eval_every = tc.checkpoint_every = int(a.get_int("--eval-every"));
+        tc.lr = a.get_double("--lr");
+        tc.plateau.patience = int(a.get_int("--patience"));
+        tc.plateau.stop_patience = int(a.get_int("--stop-patience"));
+        tc.seed = uint64_t(a.get_int("--seed"));
+        parse_task(a.get("--net"));
+        parse_quota(a.get("--quota"));
+        meta = {{"mcseg.kind", a.get("--net")},
+                {"mcseg.db", a.get("--db")},
+                {"mcseg.quota", a.get("--quota")},
+                {"mcseg.val_per_class", a.get("--val-per-class")}};
+        // Check the data before creating the run folder.
+        PatchDbReader probe(a.get("--db"));
+        if (probe.patch() != net.patch)
+            fail("the database '", a.get("--db"), "' holds ", probe.patch(), "-pixel patches but --patch is ", net.patch);
+        trainer = std::make_unique<Trainer>(net, tc, a.get("--out"), device, meta);
+    }
+
+    const Task task = parse_task(meta.at("mcseg.kind"));
+    PatchSet train_set(meta.at("mcseg.db"), "train"), val_set(meta.at("mcseg.db"), "val");
+    SamplerConfig sc;
+    sc.task = task;
+    sc.batch = trainer->config().batch;
+    sc.quota = parse_quota(meta.at("mcseg.quota"));
+    sc.seed = trainer->config().seed;
+    SamplerSource train_source(train_set, sc);
+    EvalSetSource val_source(val_set, task, size_t(std::stoll(meta.at("mcseg.val_per_class"))));
+    const NetConfig& nc = trainer->network().config();
+    std::string title = cat(meta.at("mcseg.kind"), "  N=", nc.patch, " ", nc.same ? "same" : "valid", "  width ", nc.filters);
+    std::fprintf(stderr, "mcseg train: %s on %s; %zu train / %zu val images; device %s\n", title.c_str(),
+                 meta.at("mcseg.db").c_str(), train_set.image_count(), val_set.image_count(),
+                 backend_for(trainer->network().device()).name().c_str());
+
+    TerminalObserver observer(*trainer, title);
+    std::signal(SIGINT, on_sigint);
+    TrainResult r = trainer->run(train_source, val_source, observer, &g_interrupted);
+    std::signal(SIGINT, SIG_DFL);
+    observer.bar.finish();
+    if (r.outcome == TrainOutcome::Diverged) fail(r.message);
+    std::string dir = std::filesystem::path(trainer->log_path()).parent_path().string();
+    if (r.outcome == TrainOutcome::Interrupted) {
+        std::fprintf(stderr, "mcseg train: interrupted at step %lld; checkpoint saved; continue with: mcseg train --resume %s\n",
+                     (long long)r.steps, dir.c_str());
+        return 130;
+    }
+    std::printf("%s after %lld steps; best validation loss %.4f at step %lld; final lr %.3g\n"
+                "weights: %s\ncheckpoint: %s\nlog: %s\ncurves: %s/curves.png\n",
+                outcome_name(r.outcome), (long long)r.steps, r.best_val_loss, (long long)r.best_step, r.final_lr,
+                trainer->best_path().c_str(), trainer->checkpoint_path().c_str(), trainer->log_path().c_str(), dir.c_str());
+    return 0;
+}
+
+const RegisterCommand reg{{"train", "train the Detector or the Segmentator on a patch database", run_train}};
+
+}  // namespace
+}  // namespace mcseg

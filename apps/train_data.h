@@ -1,0 +1,43 @@
+// apps/train_data.h — the patch database seen through the training loop's interfaces
+// (nets/train.h): balanced on-the-fly minibatches and fixed class-balanced evaluation sets.
+#pragma once
+#include <array>
+#include <memory>
+#include <string>
+
+#include "apps/sampler.h"
+#include "nets/train.h"
+
+namespace mcseg {
+
+// Quota among the classes of each side of the balance, "c1,c2,c3,c4". The default "1,1,1,1"
+// follows the paper's aim of showing the network every kind of patch: the Detector sees
+// C1:C2:C3 = 1:1:1 among its positives, the Segmentator C2:C3:C4 = 1:1:1 among its negatives
+// (C2 and C3 oversampled against their natural frequency).
+std::array<double, 5> parse_quota(const std::string& text);
+
+class SamplerSource : public BatchSource {
+public:
+    SamplerSource(const PatchSet& set, const SamplerConfig& cfg) : sampler_(set, cfg), patch_(set.patch()) {}
+    int patch() const override { return patch_; }
+    void train_batch(int64_t step, int batch_size, Batch& out) override;
+
+private:
+    Sampler sampler_;
+    int patch_;
+};
+
+class EvalSetSource : public EvalSource {
+public:
+    EvalSetSource(const PatchSet& set, Task task, size_t per_class, uint64_t seed = 7)
+        : eval_(set, task, per_class, seed), patch_(set.patch()) {}
+    int patch() const override { return patch_; }
+    size_t size() const override { return eval_.size(); }
+    void get(size_t begin, size_t count, Batch& out) override { eval_.batch(begin, count, out); }
+
+private:
+    EvalSet eval_;
+    int patch_;
+};
+
+}  // namespace mcseg
