@@ -60,7 +60,7 @@ void check_conv(const Conv3x3Shape& s) {
 }
 
 void check_pool(const Pool2x2Shape& s, bool ties) {
-    INFO("pool n=", s.n, " c=", s.c, " h=", s.h, " w=", s.w, ties ? " (ties)" : "");
+    INFO("pool n=", s.n, " c=", s.c, " h=", s.h, " w=", s.w, std::string(ties ? " (ties)" : ""));
     size_t nx = size_t(s.n) * s.c * s.h * s.w, ny = size_t(s.n) * s.c * s.h_out() * s.w_out();
     std::vector<float> xv = random_vector(nx, 5);
     if (ties)  // three values only: most windows hold repeated maxima
@@ -121,7 +121,7 @@ void check_linear(const LinearShape& s) {
         b(size_t(s.out), random_vector(size_t(s.out), 15)), dy(ny, random_vector(ny, 16));
     for (cuda::GemmImpl impl : {cuda::GemmImpl::Tiled, cuda::GemmImpl::Cublas}) {
         cuda_under_test().set_gemm(impl);
-        INFO((impl == cuda::GemmImpl::Tiled ? "tiled gemm" : "cuBLAS"));
+        INFO(std::string(impl == cuda::GemmImpl::Tiled ? "tiled gemm" : "cuBLAS"));
         for_each_thread_order([&] {
             Pair y(ny), dx(nx), dw(nw), db(size_t(s.out));
             cpu_backend().linear_forward(s, x.cpu(), w.cpu(), b.cpu(), y.cpu());

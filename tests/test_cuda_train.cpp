@@ -55,7 +55,7 @@ void expect_tensor_close(const std::string& what, const Tensor& cpu, const Tenso
 }
 
 void run_training_steps(const NetConfig& cfg, int batch) {
-    INFO("N=", cfg.patch, cfg.same ? " same" : " valid", " batch ", batch);
+    INFO("N=", cfg.patch, std::string(cfg.same ? " same" : " valid"), " batch ", batch);
     cuda_under_test();  // installs the CUDA backend
     Network cpu_net(cfg, 11, Device::CPU);
     Network gpu_net(cfg, 11, Device::CPU);
