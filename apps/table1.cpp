@@ -1,0 +1,66 @@
+// apps/table1.cpp — see table1.h.
+#include "apps/table1.h"
+
+#include <cmath>
+#include <cstdio>
+
+#include "apps/paper.h"
+
+namespace mcseg {
+
+using nlohmann::json;
+
+static json percent_or_null(double fraction) { return std::isnan(fraction) ? json(nullptr) : json(100 * fraction); }
+
+double balanced_accuracy(const EvalResult& r) {
+    double sum = 0;
+    int classes = 0;
+    for (double e : r.class_error)
+        if (!std::isnan(e)) {
+            sum += 1 - e;
+            ++classes;
+        }
+    return classes ? sum / classes : r.accuracy;
+}
+
+json table1_json(const Table1Row& r) {
+    json j{{"net", r.net}, {"conv", r.conv}, {"patch", r.patch}, {"samples", r.result.samples},
+           {"loss", r.result.loss}, {"overall_accuracy", 100 * balanced_accuracy(r.result)},
+           {"sample_accuracy", 100 * r.result.accuracy}};
+    for (int c = 0; c < 4; ++c) {
+        std::string name = "C" + std::to_string(c + 1);
+        j["class_error"][name] = percent_or_null(r.result.class_error[c]);
+        j["class_count"][name] = r.result.class_count[c];
+    }
+    if (const PaperRow* p = r.patch == 49 ? paper_row(r.net, r.conv) : nullptr) {
+        for (int c = 0; c < 4; ++c) j["paper"]["class_error"]["C" + std::to_string(c + 1)] = p->class_error[c];
+        j["paper"]["overall_accuracy"] = p->overall_accuracy;
+    }
+    return j;
+}
+
+static std::string cell(double v) {
+    if (std::isnan(v)) return "—";
+    char b[32];
+    std::snprintf(b, sizeof b, "%.2f", v);
+    return b;
+}
+
+std::string table1_markdown(const std::vector<Table1Row>& rows) {
+    std::string s = "| network | N | conv | source | C1 error % | C2 error % | C3 error % | C4 error % | overall accuracy % |\n"
+                    "| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n";
+    for (const auto& r : rows) {
+        std::string head = "| " + r.net + " | " + std::to_string(r.patch) + " | " + r.conv + " | ";
+        s += head + "mcseg";
+        for (double e : r.result.class_error) s += " | " + cell(100 * e);
+        s += " | " + cell(100 * balanced_accuracy(r.result)) + " |\n";
+        if (const PaperRow* p = r.patch == 49 ? paper_row(r.net, r.conv) : nullptr) {
+            s += head + "paper";
+            for (double e : p->class_error) s += " | " + cell(e);
+            s += " | " + cell(p->overall_accuracy) + " |\n";
+        }
+    }
+    return s;
+}
+
+}  // namespace mcseg
