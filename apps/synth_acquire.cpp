@@ -96,7 +96,9 @@ void acquire_digital(const std::vector<float>& a, const Anatomy& an, const Detec
 void acquire_film(const std::vector<float>& a, const Anatomy& an, const Detector& det, uint64_t key, Rng& rng,
                   SynthImage& out) {
     const int W = out.config.width, H = out.config.height;
-    const double a0 = an.a_mean + rng.uniform(-0.15, 0.25), gamma = rng.uniform(1.4, 2.0);
+    // The exposure is set so the breast falls on the straight part of the curve: its centre A0 at
+    // 55-70 % of the densest tissue, and a slope spreading that tissue over ~2.5 OD.
+    const double a0 = an.a_max * rng.uniform(0.55, 0.70), gamma = rng.uniform(3.5, 5.0) / an.a_max;
     const double dfog = rng.uniform(0.15, 0.25), dmax = rng.uniform(3.4, 3.9), grain = rng.uniform(0.012, 0.025);
     std::vector<float> od(size_t(W) * H);
     noisy_attenuation(a, W, H, det.n0, det.electronic, key, [&](size_t i, int y, int x, double an_) {

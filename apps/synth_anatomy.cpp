@@ -148,7 +148,12 @@ Anatomy make_anatomy(const SynthConfig& cfg, uint64_t key, Rng& rng, SynthImage&
     };
 
     // Texture fields on a quarter-resolution grid (0.2 mm cells), sampled bilinearly.
-    const int fw = (gw + 1) / 2, fh = (gh + 1) / 2;
+    auto pow2 = [](int n) {
+        int p = 1;
+        while (p < n) p *= 2;
+        return p;
+    };
+    const int fw = pow2((gw + 1) / 2), fh = pow2((gh + 1) / 2);
     const double fcell_mm = 2 * cell_mm, beta = 3.0;
     const double lobule_mm = rng.uniform(6, 12);
     std::vector<float> tex, lig;
@@ -157,9 +162,14 @@ Anatomy make_anatomy(const SynthConfig& cfg, uint64_t key, Rng& rng, SynthImage&
         [&](double f) { return std::pow(std::max(f / fcell_mm, 1.0 / 60.0), -beta / 2); },
         [&](double f) { return std::exp(-std::pow(std::log(f / fcell_mm * lobule_mm), 2) / (2 * 0.3 * 0.3)); },
         tex, lig);
-    auto field = [&](const std::vector<float>& m, int x, int y) {
-        double fx = std::min(x * 0.5, fw - 1.001), fy = std::min(y * 0.5, fh - 1.001);
-        int x0 = int(fx), y0 = int(fy), x1 = std::min(x0 + 1, fw - 1), y1 = std::min(y0 + 1, fh - 1);
+    // Bilinear, periodic sample at grid position (x, y) (the fields are periodic on their
+    // power-of-two grid, so warped coordinates may wrap around without seams).
+    auto field = [&](const std::vector<float>& m, double x, double y) {
+        double fx = x * 0.5, fy = y * 0.5;
+        fx -= fw * std::floor(fx / fw);
+        fy -= fh * std::floor(fy / fh);
+        int x0 = std::min(int(fx), fw - 1), y0 = std::min(int(fy), fh - 1);
+        int x1 = (x0 + 1) % fw, y1 = (y0 + 1) % fh;
         double ux = fx - x0, uy = fy - y0;
         return (m[size_t(y0) * fw + x0] * (1 - ux) + m[size_t(y0) * fw + x1] * ux) * (1 - uy) +
                (m[size_t(y1) * fw + x0] * (1 - ux) + m[size_t(y1) * fw + x1] * ux) * uy;
@@ -177,6 +187,10 @@ Anatomy make_anatomy(const SynthConfig& cfg, uint64_t key, Rng& rng, SynthImage&
     an.pectoral.assign(n, 0);
     const double pec_y = gh * rng.uniform(0.30, 0.55), pec_x = gw * rng.uniform(0.20, 0.40);
 
+    const double nip_x = radius(nip_theta) * std::cos(nip_theta), nip_y = cy + radius(nip_theta) * std::sin(nip_theta);
+    const double strand_r = 0.5 * ax;  // radius where the polar texture is isotropic
+    // The strands' focus lies a little outside the nipple, so they do not meet in one point.
+    const double focus_x = nip_x + 0.12 * ax * std::cos(nip_theta), focus_y = nip_y + 0.12 * ax * std::sin(nip_theta);
     an.atten.assign(n, 0.0f);
     double a_sum = 0, a_cnt = 0;
     for (int y = 0; y < gh; ++y)
@@ -188,7 +202,12 @@ Anatomy make_anatomy(const SynthConfig& cfg, uint64_t key, Rng& rng, SynthImage&
             const double skin_in_px = path_px - chord(rc_px - skin_px, d - skin_px);
             const double q = std::pow((x - ex) / ea, 2) + std::pow((y - ey) / eb, 2);
             const double env = std::exp(-q * q) * smoothstep(0, subcut_px, d);
-            const double t = field(tex, x, y);
+            // Parenchyma runs in strands converging on the nipple: the texture is read in polar
+            // coordinates around a focus beyond it, slowly along the radius (strands 2.5x longer
+            // than wide), plus an isotropic part.
+            const double ddx = x - focus_x, ddy = y - focus_y;
+            const double t = 0.8 * field(tex, std::atan2(ddy, -ddx) * strand_r, std::hypot(ddx, ddy) * 0.4) +
+                             0.45 * field(tex, x + 0.37 * gw, y);
             const double z = 1.6 * env + 0.55 * t - 1.9 + 2.4 * density;
             const double gland = 0.85 / (1 + std::exp(-z / 0.4));
             double mu = kMuFat + gland * (kMuGland - kMuFat) * (1 + 0.12 * t);
@@ -208,7 +227,6 @@ Anatomy make_anatomy(const SynthConfig& cfg, uint64_t key, Rng& rng, SynthImage&
     // Vessels (from the chest wall towards the nipple) and ducts (from the nipple backwards).
     std::vector<float> tubes(n, 0.0f);
     TubeDrawer draw{gw, gh, an.breast, tubes, cell_mm / 10};
-    const double nip_x = radius(nip_theta) * std::cos(nip_theta), nip_y = cy + radius(nip_theta) * std::sin(nip_theta);
     out.vessels = rng.randint(3, 9);
     for (int v = 0; v < out.vessels; ++v) {
         double sx = rng.uniform(0, 0.1 * ax), sy = cy + rng.uniform(-0.8, 0.8) * by;
