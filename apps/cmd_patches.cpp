@@ -27,6 +27,7 @@ int run_patches(int argc, char** argv) {
     opt.seed = uint64_t(a.get_int("--seed"));
     opt.max_c3 = a.get_int("--max-c3");
     opt.max_c4 = a.get_int("--max-c4");
+    opt.progress = true;
     auto t0 = std::chrono::steady_clock::now();
     const PatchDbSummary s = build_patch_db(a.get("--images"), a.get("--db"), opt);
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

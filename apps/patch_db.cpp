@@ -14,11 +14,13 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 
 #include "apps/image_io.h"
 #include "apps/otsu.h"
 #include "apps/patch_classes.h"
+#include "apps/progress.h"
 #include "apps/synth_random.h"
 #include "engine/error.h"
 
@@ -296,6 +298,8 @@ PatchDbSummary build_patch_db(const std::string& images_dir, const std::string& 
              db_path);
     Stmt pi(db, "INSERT INTO patches(image_id, class, y, x) VALUES (?,?,?,?)", db_path);
     const size_t chunk = 8;
+    std::unique_ptr<Progress> bar;
+    if (opt.progress) bar = std::make_unique<Progress>("patches", (long long)pairs.size());
     for (size_t first = 0; first < pairs.size(); first += chunk) {
         const size_t n = std::min(chunk, pairs.size() - first);
         std::vector<Job> jobs(n);
@@ -348,7 +352,9 @@ PatchDbSummary build_patch_db(const std::string& images_dir, const std::string& 
                 throw;
             }
         }
+        if (bar) bar->update((long long)(first + n));
     }
+    if (bar) bar->finish();
 
     // Splits (cheap to re-derive, e.g. when images were added) and the summary.
     {

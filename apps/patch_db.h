@@ -34,6 +34,7 @@ struct PatchDbOptions {
     uint64_t seed = 1;           // split and subsampling
     long long max_c3 = 10000;    // per image; C1 and C2 are always kept whole
     long long max_c4 = 10000;    // per image
+    bool progress = false;       // a progress line on stderr (apps/progress.h)
 };
 
 struct PatchDbSummary {
