@@ -1,9 +1,10 @@
 // kernels/cpu/batchnorm.cpp — batch normalisation over channel c of x [n, c, hw].
 //
 // Per channel, with M = n·hw values: mean μ, biased variance σ², invstd = 1/sqrt(σ² + eps),
-// x̂ = (x - μ)·invstd, y = γ·x̂ + β. Statistics take two passes (mean, then squared deviations),
-// which stays accurate for large M; each plane of hw values is summed in float with a
-// vectorised (omp simd) reduction and the plane sums are added in double. Running stats follow PyTorch:
+// x̂ = (x - μ)·invstd, y = γ·x̂ + β. The statistics take two passes (mean, then squared
+// deviations) accumulated in double — accurate for any M, and so close to exact that the CUDA
+// backend's different summation order cannot move them; the backward sums add float plane sums
+// in double. All reductions are vectorised with omp simd. Running stats follow PyTorch:
 // running = (1 - momentum)·running + momentum·stat, with the unbiased variance σ²·M/(M-1).
 // Backward (the standard closed form):
 //   dβ = Σ dy,  dγ = Σ dy·x̂,  dx = γ·invstd/M · (M·dy - dβ - x̂·dγ).
@@ -24,20 +25,15 @@ void CpuBackend::batchnorm_forward_train(const BatchNormShape& s, const float* x
         double sum = 0.0;
         for (int i = 0; i < s.n; ++i) {
             const float* xc = x + (static_cast<long>(i) * s.c + c) * s.hw;
-            float plane = 0.0f;
-#pragma omp simd reduction(+ : plane)
-            for (int j = 0; j < s.hw; ++j) plane += xc[j];
-            sum += plane;
+#pragma omp simd reduction(+ : sum)
+            for (int j = 0; j < s.hw; ++j) sum += xc[j];
         }
         const double mean = sum / M;
-        const float mean_f = static_cast<float>(mean);
         double sq = 0.0;
         for (int i = 0; i < s.n; ++i) {
             const float* xc = x + (static_cast<long>(i) * s.c + c) * s.hw;
-            float plane = 0.0f;
-#pragma omp simd reduction(+ : plane)
-            for (int j = 0; j < s.hw; ++j) plane += (xc[j] - mean_f) * (xc[j] - mean_f);
-            sq += plane;
+#pragma omp simd reduction(+ : sq)
+            for (int j = 0; j < s.hw; ++j) sq += (xc[j] - mean) * (xc[j] - mean);
         }
         const double var = sq / M;
         const float invstd = static_cast<float>(1.0 / std::sqrt(var + eps));
