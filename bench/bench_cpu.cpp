@@ -33,20 +33,6 @@
 namespace mcseg {
 namespace {
 
-// Forward FLOPs of one patch through the network described by cfg.
-double forward_flops(const NetConfig& cfg) {
-    const int pad = cfg.same ? 1 : 0, f = cfg.filters;
-    double flops = 0;
-    int side = cfg.patch;
-    for (int layer = 0; layer < 6; ++layer) {
-        side -= 2 - 2 * pad;
-        flops += 2.0 * 9 * (layer == 0 ? 1 : f) * f * side * side;
-        if (layer < 2) side /= 2;
-    }
-    flops += 2.0 * f * side * side * cfg.fc + 2.0 * cfg.fc * 2;
-    return flops;
-}
-
 Tensor random_input(int n, int patch, uint64_t stream) {
     std::vector<float> v(static_cast<size_t>(n) * patch * patch);
     for (size_t i = 0; i < v.size(); ++i) v[i] = philox_uniform_at(7, stream, i) * 2.0f - 1.0f;
@@ -180,7 +166,7 @@ int run(int argc, char** argv) {
         peer.error = "skipped (--no-peer)";
     else
         peer = run_peer(a.get("--python"), a.get("--peer-script"), cfg, batch, infer_batch, seconds);
-    const double fwd = forward_flops(cfg);
+    const double fwd = cfg.forward_flops();
     print_case("train_step", train, peer, "train_samples_per_s", "samples/s", 3 * fwd, cfg, batch);
     print_case("inference", infer, peer, "infer_patches_per_s", "patches/s", fwd, cfg, infer_batch);
     return 0;

@@ -30,6 +30,18 @@ int NetConfig::final_side() const {
     return side;
 }
 
+double NetConfig::forward_flops() const {
+    const int shrink = same ? 0 : 2;
+    double flops = 0;
+    int side = patch;
+    for (int layer = 0; layer < 6; ++layer) {
+        side -= shrink;
+        flops += 2.0 * 9 * (layer == 0 ? 1 : filters) * filters * side * side;
+        if (layer < 2) side /= 2;
+    }
+    return flops + 2.0 * filters * side * side * fc + 2.0 * fc * 2;
+}
+
 void NetConfig::validate() const {
     if (!same && patch < 42)
         fail("network: a valid-convolution network needs patch N >= 42 (six 3x3 convs and two "

@@ -32,6 +32,9 @@ struct NetConfig {
     void validate() const;
     // Side of the feature map after conv6 (12 for N = 49 same, 2 for N = 49 valid).
     int final_side() const;
+    // Multiply-adds × 2 of one patch's forward pass through the convs and FCs (the FLOPs the
+    // benchmarks report; batch norm, ReLU and pooling are a rounding error beside them).
+    double forward_flops() const;
     std::string to_json() const;
     static NetConfig from_json(const std::string& json);  // missing keys keep their defaults
 };

@@ -1,0 +1,134 @@
+// apps/cmd_segment.cpp — `mcseg segment`: whole mammograms in (PNG or DICOM), MC masks, clusters,
+// overlays and JSON reports out (apps/segment.h does the work, apps/segment_report.h the files).
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+
+#include "apps/cli.h"
+#include "apps/progress.h"
+#include "apps/segment_report.h"
+#include "engine/error.h"
+#include "nets/train.h"
+
+namespace mcseg {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Loads a trained network and checks that it is the kind the stage needs.
+Network load_stage(const std::string& path, const char* kind, Device device, std::string* card) {
+    if (!fs::exists(path)) fail("weights '", path, "' not found (train them with mcseg train, or see weights/)");
+    std::map<std::string, std::string> meta;
+    Network net = load_network(path, device, &meta);
+    auto it = meta.find("mcseg.kind");
+    if (it == meta.end() || it->second != kind)
+        fail("'", path, "' holds ", it == meta.end() ? std::string("an unnamed network") : "a " + it->second,
+             ", not a ", kind);
+    *card = path;
+    return net;
+}
+
+struct BarUser {
+    std::unique_ptr<Progress> bar;
+    std::string stage, name;
+};
+
+void on_progress(void* user, const char* stage, int64_t done, int64_t total) {
+    auto* u = static_cast<BarUser*>(user);
+    if (u->stage != stage) {
+        if (u->bar) u->bar->finish();
+        u->bar = std::make_unique<Progress>(u->name + " " + stage, total);
+        u->stage = stage;
+    }
+    u->bar->update(done, "", 1.0, "patches/s");
+}
+
+int run_segment(int argc, char** argv) {
+    Args a(argc, argv, "mcseg segment IMAGE... --out DIR [--method cnn|classic] [--weights-dir DIR] [--device D]",
+           "Segment microcalcifications in whole mammograms (8/16-bit grayscale PNG or DICOM): Otsu\n"
+           "background removal, the Detector on N×N windows overlapping by N/2, the Segmentator on\n"
+           "every pixel of the candidate windows, MC labelling and clusters (> 5 MCs per cm²). Writes\n"
+           "NAME_mask.png, NAME_prob.png, NAME_overlay.png and NAME.json per image into DIR.\n"
+           "--method classic runs the difference-of-Gaussians baseline instead.");
+    a.option("--out", "DIR", "output folder (created)");
+    a.option("--method", "M", "cnn (the paper's two networks) or classic (DoG baseline)", "cnn");
+    a.option("--weights-dir", "DIR", "folder with detector-n49-same.safetensors and segmentator-n49-same.safetensors",
+             "weights");
+    a.option("--detector", "FILE", "Detector weights (overrides --weights-dir)", "-");
+    a.option("--segmentator", "FILE", "Segmentator weights (overrides --weights-dir)", "-");
+    a.option("--device", "D", "cpu, cuda or auto", "auto");
+    a.option("--pixel-spacing", "MM", "pixel spacing in mm (default: from the DICOM, else 0.05)", "0");
+    a.option("--detector-threshold", "P", "window is a candidate above this probability", "0.5");
+    a.option("--threshold", "P", "pixel is MC above this Segmentator probability", "0.5");
+    a.option("--classic-threshold", "Z", "classic method: DoG z-score threshold", "4.5");
+    a.option("--batch", "B", "patches per network call", "1024");
+    if (a.parse()) return 0;
+    if (a.positionals().empty()) fail("no image given (see --help)");
+    const std::string method = a.get("--method");
+    if (method != "cnn" && method != "classic") fail("--method must be cnn or classic, not '", method, "'");
+
+    SegmentOptions opt;
+    opt.detector_threshold = a.get_double("--detector-threshold");
+    opt.segmentator_threshold = a.get_double("--threshold");
+    opt.override_spacing_mm = a.get_double("--pixel-spacing");
+    opt.batch = int(a.get_int("--batch"));
+    if (opt.override_spacing_mm < 0) fail("--pixel-spacing must be positive");
+    ClassicParams classic;
+    classic.threshold = a.get_double("--classic-threshold");
+
+    nlohmann::ordered_json info{{"method", method}};
+    std::unique_ptr<Network> det, seg;
+    if (method == "cnn") {
+        Device device = resolve_device(a.get("--device"));
+        fs::path wd = a.get("--weights-dir");
+        std::string det_path = a.given("--detector") ? a.get("--detector") : (wd / "detector-n49-same.safetensors").string();
+        std::string seg_path = a.given("--segmentator") ? a.get("--segmentator") : (wd / "segmentator-n49-same.safetensors").string();
+        std::string det_card, seg_card;
+        det = std::make_unique<Network>(load_stage(det_path, "detector", device, &det_card));
+        seg = std::make_unique<Network>(load_stage(seg_path, "segmentator", device, &seg_card));
+        if (det->config().patch != seg->config().patch)
+            fail("the Detector (N = ", det->config().patch, ") and the Segmentator (N = ", seg->config().patch,
+                 ") take different patch sizes");
+        info["device"] = backend_for(device).name();
+        info["detector"] = det_card;
+        info["segmentator"] = seg_card;
+        info["patch"] = det->config().patch;
+    } else {
+        info["device"] = "cpu";
+        info["classic_threshold"] = classic.threshold;
+    }
+
+    const std::string out = a.get("--out");
+    std::error_code ec;
+    fs::create_directories(out, ec);
+    if (ec) fail("cannot create '", out, "': ", ec.message());
+    int failed = 0;
+    for (const std::string& path : a.positionals()) {
+        const std::string name = fs::path(path).stem().string();
+        try {
+            GrayImage img = read_image(path);
+            BarUser user{nullptr, "", name};
+            SegmentResult r = method == "cnn" ? segment_mammogram(img, *det, *seg, opt, on_progress, &user)
+                                              : segment_classic(img, classic, opt);
+            if (user.bar) user.bar->finish();
+            nlohmann::ordered_json j = info;
+            j["image"] = path;
+            write_segment_outputs(r, img, out, name, j);
+            std::printf("%s: %zu MCs, %zu clusters, %.1f s (%lld windows, %lld positive, %lld pixels segmented) -> %s\n",
+                        name.c_str(), r.mcs.components.size(), r.clusters.size(), r.seconds(), (long long)r.windows,
+                        (long long)r.positive_windows, (long long)r.candidate_pixels,
+                        (fs::path(out) / (name + "_overlay.png")).string().c_str());
+            std::fflush(stdout);
+        } catch (const Error& e) {
+            std::fprintf(stderr, "mcseg segment: error: %s: %s\n", path.c_str(), e.what());
+            ++failed;
+        }
+    }
+    if (failed) fail(failed, " of ", a.positionals().size(), " images failed");
+    return 0;
+}
+
+const RegisterCommand reg{{"segment", "segment MCs and clusters in whole mammograms (PNG or DICOM)", run_segment}};
+
+}  // namespace
+}  // namespace mcseg

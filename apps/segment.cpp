@@ -1,0 +1,191 @@
+// apps/segment.cpp — see segment.h.
+#include "apps/segment.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+#include "apps/otsu.h"
+#include "engine/error.h"
+#include "engine/tensor.h"
+
+namespace mcseg {
+
+double SegmentResult::seconds() const {
+    double s = 0;
+    for (const auto& st : stages) s += st.seconds;
+    return s;
+}
+
+double SegmentResult::gflop() const {
+    double g = 0;
+    for (const auto& st : stages) g += st.gflop;
+    return g;
+}
+
+std::vector<int> window_starts(int length, int n, int stride) {
+    std::vector<int> s;
+    for (int p = 0; p + n <= length; p += stride) s.push_back(p);
+    if (s.empty() || s.back() + n < length) s.push_back(length - n);
+    return s;
+}
+
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+double since(clock_type::time_point t) { return std::chrono::duration<double>(clock_type::now() - t).count(); }
+
+// The normalised image and the N×N patch with top-left (x0, y0), edges repeated outside.
+struct PatchSource {
+    int w, h, n;
+    std::vector<float> px;
+    void copy(int x0, int y0, float* out) const {
+        const bool inside = x0 >= 0 && y0 >= 0 && x0 + n <= w && y0 + n <= h;
+        for (int r = 0; r < n; ++r) {
+            const int y = std::clamp(y0 + r, 0, h - 1);
+            const float* row = &px[size_t(y) * w];
+            float* o = out + size_t(r) * n;
+            if (inside)
+                std::copy(row + x0, row + x0 + n, o);
+            else
+                for (int c = 0; c < n; ++c) o[c] = row[std::clamp(x0 + c, 0, w - 1)];
+        }
+    }
+};
+
+// Runs the network on `count` patches of buf, returns P(class 1) of each.
+std::vector<float> positive_probability(Network& net, const std::vector<float>& buf, int count) {
+    const int n = net.config().patch;
+    std::vector<float> in(buf.begin(), buf.begin() + size_t(count) * n * n);
+    NoGradGuard no_grad;
+    Tensor logits = net.forward(Tensor::from_host({count, 1, n, n}, in, net.device()), false);
+    std::vector<float> l = logits.to_host(), p(count);
+    for (int i = 0; i < count; ++i) p[i] = 1.0f / (1.0f + std::exp(l[2 * i] - l[2 * i + 1]));  // softmax of 2
+    return p;
+}
+
+// Size, spacing and the Otsu breast mask: the first stage of both methods.
+SegmentResult start_result(const GrayImage& img, const SegmentOptions& opt) {
+    SegmentResult r;
+    r.width = img.width;
+    r.height = img.height;
+    r.spacing_mm = opt.override_spacing_mm > 0 ? opt.override_spacing_mm
+                   : img.pixel_spacing_mm > 0  ? img.pixel_spacing_mm
+                                               : opt.default_spacing_mm;
+    r.breast = breast_mask(img);
+    if (std::find(r.breast.begin(), r.breast.end(), uint8_t(1)) == r.breast.end())
+        fail("no breast found: the image is uniform (all background)");
+    return r;
+}
+
+// The last stage of both methods: MCs and clusters from r.mask.
+void finish_result(const GrayImage& img, SegmentResult& r) {
+    auto t = clock_type::now();
+    r.mcs = label_components(r.mask, r.width, r.height, &img.pixels);
+    r.clusters = cluster_components(r.mcs.components, r.spacing_mm);
+    r.stages.push_back({"labelling", since(t), 0, 0});
+}
+
+}  // namespace
+
+SegmentResult segment_mammogram(const GrayImage& img, Network& det, Network& seg, const SegmentOptions& opt,
+                                SegmentProgress progress, void* user) {
+    const int n = det.config().patch, w = img.width, h = img.height;
+    if (seg.config().patch != n)
+        fail("the Detector takes ", n, "-pixel patches but the Segmentator ", seg.config().patch, "-pixel ones");
+    if (w < n || h < n) fail("the image (", w, "x", h, ") is smaller than the ", n, "x", n, " patch");
+    if (opt.batch < 1) fail("batch must be >= 1");
+
+    // 1. Otsu and normalisation.
+    auto t = clock_type::now();
+    SegmentResult r = start_result(img, opt);
+    PixelNorm norm = masked_stats(img, r.breast);
+    PatchSource src{w, h, n, std::vector<float>(img.pixels.size())};
+    for (size_t i = 0; i < src.px.size(); ++i) src.px[i] = (float(img.pixels[i]) - norm.mean) / norm.std;
+    // Summed-area table of the breast mask: "does this window hold breast?" in O(1).
+    std::vector<int64_t> sat(size_t(w + 1) * (h + 1), 0);
+    for (int y = 0; y < h; ++y)
+        for (int x = 0; x < w; ++x)
+            sat[size_t(y + 1) * (w + 1) + x + 1] = r.breast[size_t(y) * w + x] + sat[size_t(y) * (w + 1) + x + 1] +
+                                                   sat[size_t(y + 1) * (w + 1) + x] - sat[size_t(y) * (w + 1) + x];
+    auto breast_in = [&](int x0, int y0) {
+        return sat[size_t(y0 + n) * (w + 1) + x0 + n] - sat[size_t(y0) * (w + 1) + x0 + n] -
+               sat[size_t(y0 + n) * (w + 1) + x0] + sat[size_t(y0) * (w + 1) + x0];
+    };
+    r.stages.push_back({"otsu", since(t), 0, 0});
+
+    // 2. Detector on half-overlapping windows that touch the breast.
+    t = clock_type::now();
+    std::vector<std::pair<int, int>> windows;
+    const int stride = std::max(1, n / 2);
+    for (int y0 : window_starts(h, n, stride))
+        for (int x0 : window_starts(w, n, stride))
+            if (breast_in(x0, y0) > 0) windows.push_back({x0, y0});
+    r.windows = int64_t(windows.size());
+    r.candidates.assign(size_t(w) * h, 0);
+    std::vector<float> buf(size_t(opt.batch) * n * n);
+    for (size_t begin = 0; begin < windows.size(); begin += opt.batch) {
+        int count = int(std::min(windows.size() - begin, size_t(opt.batch)));
+        for (int i = 0; i < count; ++i)
+            src.copy(windows[begin + i].first, windows[begin + i].second, &buf[size_t(i) * n * n]);
+        std::vector<float> p = positive_probability(det, buf, count);
+        for (int i = 0; i < count; ++i) {
+            if (p[i] <= opt.detector_threshold) continue;
+            ++r.positive_windows;
+            auto [x0, y0] = windows[begin + i];
+            for (int y = y0; y < y0 + n; ++y)
+                for (int x = x0; x < x0 + n; ++x) r.candidates[size_t(y) * w + x] = r.breast[size_t(y) * w + x];
+        }
+        if (progress) progress(user, "detector", int64_t(begin + count), r.windows);
+    }
+    r.stages.push_back({"detector", since(t), r.windows, r.windows * det.config().forward_flops() / 1e9});
+
+    // 3. Segmentator on every candidate pixel.
+    t = clock_type::now();
+    std::vector<int64_t> pixels;
+    for (int64_t i = 0; i < int64_t(r.candidates.size()); ++i)
+        if (r.candidates[i]) pixels.push_back(i);
+    r.candidate_pixels = int64_t(pixels.size());
+    r.probability.assign(size_t(w) * h, 0);
+    r.mask.assign(size_t(w) * h, 0);
+    const int half = n / 2;
+    for (size_t begin = 0; begin < pixels.size(); begin += opt.batch) {
+        int count = int(std::min(pixels.size() - begin, size_t(opt.batch)));
+        for (int i = 0; i < count; ++i) {
+            int64_t p = pixels[begin + i];
+            src.copy(int(p % w) - half, int(p / w) - half, &buf[size_t(i) * n * n]);
+        }
+        std::vector<float> prob = positive_probability(seg, buf, count);
+        for (int i = 0; i < count; ++i) {
+            int64_t p = pixels[begin + i];
+            r.probability[p] = uint8_t(std::lround(255.0f * prob[i]));
+            r.mask[p] = prob[i] > opt.segmentator_threshold;
+        }
+        if (progress) progress(user, "segmentator", int64_t(begin + count), r.candidate_pixels);
+    }
+    r.stages.push_back({"segmentator", since(t), r.candidate_pixels,
+                        r.candidate_pixels * seg.config().forward_flops() / 1e9});
+
+    // 4. MCs and clusters.
+    finish_result(img, r);
+    return r;
+}
+
+SegmentResult segment_classic(const GrayImage& img, const ClassicParams& params, const SegmentOptions& opt) {
+    auto t = clock_type::now();
+    SegmentResult r = start_result(img, opt);
+    r.stages.push_back({"otsu", since(t), 0, 0});
+    t = clock_type::now();
+    std::vector<float> z = classic_score(img, r.breast, params);
+    r.mask = classic_mask(z, r.width, r.height, params);
+    r.probability.resize(z.size());
+    for (size_t i = 0; i < z.size(); ++i)
+        r.probability[i] = uint8_t(std::lround(255.0 * std::clamp(z[i] / (2 * params.threshold), 0.0, 1.0)));
+    r.candidates = r.breast;
+    r.candidate_pixels = int64_t(std::count(r.breast.begin(), r.breast.end(), uint8_t(1)));
+    r.stages.push_back({"classic", since(t), 0, 0});
+    finish_result(img, r);
+    return r;
+}
+
+}  // namespace mcseg

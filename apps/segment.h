@@ -1,0 +1,75 @@
+// apps/segment.h — the paper's two-stage segmentation of a whole mammogram.
+//
+//   1. Otsu's threshold separates the breast from the background (apps/otsu.h); pixels are
+//      normalised with the breast's mean and standard deviation, as the training patches were.
+//   2. The Detector classifies N×N windows laid over the breast with a stride of N/2 (windows
+//      overlap by half, so an MC near a window's border is well inside a neighbour); a window
+//      holding any breast pixel is evaluated. The union of the windows it calls positive is the
+//      candidate region.
+//   3. The Segmentator classifies every breast pixel of the candidate region as the centre of
+//      its own N×N patch (exact: one patch per pixel, batched), giving a probability map and,
+//      above the threshold, the binary MC mask.
+//   4. Connected components (8-connectivity) are the individual MCs; clusters follow the rule of
+//      apps/clusters.h with the image's pixel spacing.
+// Patches reaching past the image border repeat the edge pixels (training patches always lie
+// inside the image, so any padding is an extrapolation; repeating the edge keeps the local
+// intensity statistics).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "apps/classic.h"
+#include "apps/clusters.h"
+#include "apps/image_io.h"
+#include "apps/labeling.h"
+#include "nets/network.h"
+
+namespace mcseg {
+
+struct SegmentOptions {
+    double detector_threshold = 0.5;     // window is a candidate when P(MC in window) exceeds it
+    double segmentator_threshold = 0.5;  // pixel is MC when P(centre is MC) exceeds it
+    int batch = 1024;
+    double default_spacing_mm = 0.05;    // when the image does not carry its spacing
+    double override_spacing_mm = 0;      // > 0: use this spacing whatever the image says
+};
+
+struct SegmentStage {
+    std::string name;
+    double seconds = 0;
+    int64_t patches = 0;
+    double gflop = 0;
+};
+
+struct SegmentResult {
+    int width = 0, height = 0;
+    double spacing_mm = 0;
+    std::vector<uint8_t> breast;         // 1 = breast (Otsu)
+    std::vector<uint8_t> candidates;     // 1 = inside a positive Detector window (and breast)
+    std::vector<uint8_t> probability;    // Segmentator P(MC) × 255 on candidates, 0 elsewhere
+    std::vector<uint8_t> mask;           // 1 = MC
+    int64_t windows = 0, positive_windows = 0, candidate_pixels = 0;
+    Labeling mcs;
+    std::vector<Cluster> clusters;
+    std::vector<SegmentStage> stages;    // otsu, detector, segmentator, labelling
+    double seconds() const;
+    double gflop() const;
+};
+
+// Called with (stage name, done, total) while the long stages run.
+using SegmentProgress = void (*)(void* user, const char* stage, int64_t done, int64_t total);
+
+SegmentResult segment_mammogram(const GrayImage& img, Network& detector, Network& segmentator,
+                                const SegmentOptions& opt, SegmentProgress progress = nullptr,
+                                void* user = nullptr);
+
+// The classical baseline through the same stages: Otsu, the DoG detector of apps/classic.h on
+// the breast, labelling and clusters. Its probability map is the z-score scaled so that the
+// detection threshold maps to 127.5 (the CNN's 0.5), so `mcseg score` sweeps both alike.
+SegmentResult segment_classic(const GrayImage& img, const ClassicParams& params, const SegmentOptions& opt);
+
+// The windows' top-left corners along one axis: 0, s, 2s, ... and a last one flush with the end.
+std::vector<int> window_starts(int length, int n, int stride);
+
+}  // namespace mcseg
