@@ -160,17 +160,18 @@ TEST_CASE("cpu: softmax cross-entropy value and gradcheck") {
     CHECK_THROWS_AS(ops::softmax_cross_entropy(logits, Tensor::from_host({2}, {0.5f, 0})), Error);
 }
 
-TEST_CASE("cpu: whole network gradcheck (same, N = 9)") {
-    NetConfig cfg;
-    cfg.patch = 9;
-    cfg.filters = 3;
-    cfg.fc = 5;
+namespace {
+
+// Gradient check of the loss of a whole network with respect to its input and every parameter,
+// dropout replaced by a fixed mask.
+void check_network(const NetConfig& cfg, int batch) {
     Network net(cfg, 3);
-    Tensor mask = Tensor::from_host({4, 5}, {2, 2, 0, 2, 0, 0, 2, 2, 2, 2, 2, 0, 2, 0, 2, 2, 2, 2, 0, 2});
-    Tensor labels = Tensor::from_host({4}, {0, 1, 1, 0});
-    auto params = net.parameters();
-    std::vector<Tensor> inputs{randn({4, 1, 9, 9}, 11)};
-    for (auto& [name, t] : params) inputs.push_back(*t);
+    std::vector<float> m(static_cast<size_t>(batch) * cfg.fc), l(batch);
+    for (size_t i = 0; i < m.size(); ++i) m[i] = (i * 7 % 3) ? 2.0f : 0.0f;
+    for (int i = 0; i < batch; ++i) l[i] = static_cast<float>(i % 2);
+    Tensor mask = Tensor::from_host({batch, cfg.fc}, m), labels = Tensor::from_host({batch}, l);
+    std::vector<Tensor> inputs{randn({batch, 1, cfg.patch, cfg.patch}, 11)};
+    for (auto& [name, t] : net.parameters()) inputs.push_back(*t);
     auto op = [&](const std::vector<Tensor>&) {
         return ops::softmax_cross_entropy(net.forward(inputs[0], true, 0, &mask), labels);
     };
@@ -183,4 +184,20 @@ TEST_CASE("cpu: whole network gradcheck (same, N = 9)") {
     opt.h = 1e-3f;
     opt.max_elements = 12;
     CHECK(gradcheck(op, inputs, opt) <= 1.0);
+}
+
+}  // namespace
+
+TEST_CASE("cpu: whole network gradcheck, same (N = 9) and valid (N = 42)") {
+    NetConfig same;
+    same.patch = 9;
+    same.filters = 3;
+    same.fc = 5;
+    check_network(same, 4);
+    NetConfig valid;
+    valid.patch = 42;
+    valid.same = false;
+    valid.filters = 2;
+    valid.fc = 4;
+    check_network(valid, 3);
 }
