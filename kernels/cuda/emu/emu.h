@@ -5,7 +5,8 @@
 // against this header lets every test run every kernel, and compare it with the CPU backend.
 //
 // Mechanism (as in HIP-CPU / cuda4cpu):
-//   * a launch spreads its blocks over OpenMP threads; a block runs entirely on one OS thread;
+//   * a launch spreads its blocks over a pool of OS threads (one per core, or MCSEG_EMU_THREADS);
+//     a block runs entirely on one OS thread;
 //   * each CUDA thread of a block is a fiber with its own small stack (64 KiB + a guard page),
 //     switched by a hand-written x86-64 context switch (a handful of instructions, no syscall);
 //     fibers are pooled per OS thread and reused: a thread that never reaches a barrier runs to
@@ -13,7 +14,7 @@
 //     switches per CUDA thread;
 //   * __syncthreads() parks the fiber until every live thread of the block has arrived;
 //     __syncwarp() and the shuffles park it until every live lane of its warp has arrived;
-//   * __shared__ is `thread_local` (function-scope statics, one copy per OS thread; a block
+//   * __shared__ is `static thread_local` (one copy per OS thread; a block
 //     never leaves its OS thread, and blocks on one OS thread run one after another);
 //   * dynamic shared memory is per-block storage, poisoned with NaN bytes before every block;
 //   * shuffles write the lane's value into a per-warp scratch area between two warp barriers;
@@ -30,7 +31,7 @@
 //                __launch_bounds__(...)
 //   builtins     threadIdx blockIdx blockDim gridDim warpSize
 //   dynamic smem MCSEG_DYNAMIC_SHARED(type, name) (kernels/cuda/cuda_api.h); a plain
-//                `extern __shared__` array fails to link
+//                `extern __shared__` array does not compile
 //   sync         __syncthreads() __syncwarp(mask)
 //   shuffles     __shfl_sync __shfl_down_sync __shfl_xor_sync on 4- and 8-byte trivially
 //                copyable types; the mask must name every live lane of the warp (otherwise
@@ -43,9 +44,11 @@
 //                cudaGetLastError cudaGetErrorString cudaGetDeviceCount cudaSetDevice
 //                cudaGetDeviceProperties(name only)
 //   cuBLAS       cublasCreate cublasDestroy cublasSetStream cublasSgemm
-// Not supported (no definition, so using one is a compile error): __constant__, textures,
-// cooperative groups, __ballot_sync and friends, dynamic parallelism, managed memory,
-// `<<<...>>>` (all launches go through kernels/cuda/launch.h).
+// Not supported (no definition, so using one is a compile error): __constant__, __managed__,
+// textures, __ldg, cooperative groups, __ballot_sync / __any_sync / __shfl_up_sync and friends,
+// dynamic parallelism, cudaMallocManaged, cudaMemcpyToSymbol, `<<<...>>>` (all launches go
+// through kernels/cuda/launch.h). kernels/cuda/emu/reject/ holds one snippet per such case;
+// ctest checks that each fails to compile (and that a control snippet compiles).
 // Limits checked at launch, as on a GPU: at most 1024 threads per block, at most 48 KiB of
 // dynamic shared memory, grid dimensions > 0.
 #pragma once
@@ -64,7 +67,7 @@
 #define __device__
 #define __host__
 #define __forceinline__ inline __attribute__((always_inline))
-#define __shared__ thread_local
+#define __shared__ static thread_local  // `static` makes `extern __shared__` a compile error
 #define __launch_bounds__(...)
 
 struct dim3 {
@@ -142,6 +145,7 @@ enum class ThreadOrder { Forward, Reverse, Random };
 void set_thread_order(ThreadOrder order, uint64_t seed = 0);
 ThreadOrder thread_order();
 const char* thread_order_name();
+unsigned worker_threads();  // OS threads that run blocks
 
 struct ThreadState {
     dim3 tid;

@@ -8,7 +8,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <cstdio>
-#include <omp.h>
 
 #include "kernels/cpu/gemm.h"
 #include "kernels/cuda/emu/emu.h"
@@ -102,8 +101,9 @@ cudaError_t cudaSetDevice(int d) { return d == 0 ? cudaSuccess : record_error(cu
 cudaError_t cudaGetDeviceProperties(cudaDeviceProp* prop, int d) {
     if (d != 0) return record_error(cudaErrorInvalidValue);
     std::memset(prop, 0, sizeof *prop);
-    std::snprintf(prop->name, sizeof prop->name, "emulated on cpu, %d threads", omp_get_max_threads());
-    prop->multiProcessorCount = omp_get_max_threads();
+    unsigned threads = mcseg::emu::worker_threads();
+    std::snprintf(prop->name, sizeof prop->name, "emulated on cpu, %u threads", threads);
+    prop->multiProcessorCount = int(threads);
     return cudaSuccess;
 }
 

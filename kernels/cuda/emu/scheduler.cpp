@@ -1,6 +1,10 @@
-// kernels/cuda/emu/scheduler.cpp — runs an emulated kernel launch: blocks over OpenMP threads,
-// CUDA threads of a block as fibers, barriers as fiber switches (see emu.h for the model).
+// kernels/cuda/emu/scheduler.cpp — runs an emulated kernel launch: blocks over a pool of OS
+// threads, CUDA threads of a block as fibers, barriers as fiber switches (see emu.h).
 //
+// The block pool is the calling thread plus one worker per further core, which sleep on a
+// condition variable between launches (not OpenMP: its spinning idle threads slow everything
+// down badly when several test processes share the cores, as under `ctest -j`). A launch hands
+// out block indices through an atomic counter; a one-block launch runs on the caller alone.
 // Shape: each OS thread owns a Worker with a pool of fibers (mmap'd 64 KiB stacks with a guard
 // page, reused across threads, blocks and launches). A block is run in "passes": every runnable
 // thread is resumed once, in the selected order, and runs until it parks at a barrier or ends;
@@ -11,9 +15,13 @@
 #include <sys/mman.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "kernels/cuda/emu/emu.h"
@@ -295,6 +303,85 @@ const char* thread_order_name() {
     return "?";
 }
 
+namespace {
+
+class BlockPool {
+public:
+    BlockPool() {
+        unsigned n = std::max(1u, std::thread::hardware_concurrency());
+        if (const char* env = std::getenv("MCSEG_EMU_THREADS")) n = unsigned(std::max(1, std::atoi(env)));
+        for (unsigned i = 1; i < n; ++i) threads_.emplace_back([this] { worker(); });
+    }
+    ~BlockPool() {
+        {
+            std::lock_guard<std::mutex> lk(m_);
+            stop_ = true;
+        }
+        start_.notify_all();
+        for (auto& t : threads_) t.join();
+    }
+    unsigned size() const { return unsigned(threads_.size()) + 1; }
+
+    // fn(b) for every b in [0, blocks), spread over the pool; returns when all are done.
+    void run(uint64_t blocks, const std::function<void(uint64_t)>& fn) {
+        if (threads_.empty() || blocks == 1) {
+            for (uint64_t b = 0; b < blocks; ++b) fn(b);
+            return;
+        }
+        std::lock_guard<std::mutex> one_launch_at_a_time(launch_);
+        {
+            std::lock_guard<std::mutex> lk(m_);
+            job_ = &fn;
+            total_ = blocks;
+            next_ = 0;
+            busy_ = unsigned(threads_.size());
+            ++generation_;
+        }
+        start_.notify_all();
+        drain();
+        std::unique_lock<std::mutex> lk(m_);
+        done_.wait(lk, [this] { return busy_ == 0; });
+        job_ = nullptr;
+    }
+
+private:
+    void drain() {
+        for (uint64_t b; (b = next_.fetch_add(1)) < total_;) (*job_)(b);
+    }
+    void worker() {
+        uint64_t seen = 0;
+        for (;;) {
+            {
+                std::unique_lock<std::mutex> lk(m_);
+                start_.wait(lk, [&] { return stop_ || generation_ != seen; });
+                if (stop_) return;
+                seen = generation_;
+            }
+            drain();
+            std::lock_guard<std::mutex> lk(m_);
+            if (--busy_ == 0) done_.notify_one();
+        }
+    }
+
+    std::vector<std::thread> threads_;
+    std::mutex m_, launch_;
+    std::condition_variable start_, done_;
+    const std::function<void(uint64_t)>* job_ = nullptr;
+    std::atomic<uint64_t> next_{0};
+    uint64_t total_ = 0, generation_ = 0;
+    unsigned busy_ = 0;
+    bool stop_ = false;
+};
+
+BlockPool& pool() {
+    static BlockPool p;
+    return p;
+}
+
+}  // namespace
+
+unsigned worker_threads() { return pool().size(); }
+
 cudaError_t record_error(cudaError_t e);  // runtime.cpp: the sticky cudaGetLastError value
 
 cudaError_t launch(dim3 grid, dim3 block, size_t shmem, cudaStream_t, KernelBody body) {
@@ -305,12 +392,11 @@ cudaError_t launch(dim3 grid, dim3 block, size_t shmem, cudaStream_t, KernelBody
         grid.z > 65535 || shmem > kMaxDynamicShared)
         return record_error(cudaErrorInvalidConfiguration);
     const bool reverse = g_order == ThreadOrder::Reverse;
-#pragma omp parallel for schedule(dynamic) if (blocks > 1)
-    for (uint64_t b = 0; b < blocks; ++b) {
+    pool().run(blocks, [&](uint64_t b) {
         Worker& w = t_worker;
         w.body = &body;
         w.run_block(reverse ? blocks - 1 - b : b, grid, block, shmem);
-    }
+    });
     return cudaSuccess;
 }
 
