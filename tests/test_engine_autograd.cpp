@@ -51,6 +51,12 @@ TEST_CASE("engine: a tensor used twice accumulates both gradients") {
     sum_all(ops::add(ops::relu(x), x)).backward();  // d/dx (relu(x) + x) = [x > 0] + 1
     CHECK(x.grad().to_host() == std::vector<float>{1, 1, 2, 2});
 
+    x.zero_grad();
+    sum_all(ops::add(x, x)).backward();  // both inputs of one op are the same tensor
+    CHECK(x.grad().to_host() == std::vector<float>{2, 2, 2, 2});
+    x.zero_grad();
+    sum_all(ops::add(ops::relu(x), x)).backward();
+
     // The same weight in two layers: y = W (W x), dL/dW = 1·(Wx)ᵀ + Wᵀ1·xᵀ.
     Tensor w = Tensor::from_host({2, 2}, {1, 2, 3, 4});
     w.set_requires_grad(true);
