@@ -2,7 +2,8 @@
 // on raw buffers, for the layer shapes of the paper's nets (N = 29, 39, 49; same and valid;
 // 32 filters; small batches) and for edge cases (batch 1, sizes that are not multiples of the
 // kernels' tiles, channel counts that do not fill a block, ties in max-pool windows).
-// Outputs start as NaN on both sides, so an element a kernel forgets to write fails.
+// Outputs start as NaN on both sides, so an element a kernel forgets to write fails. Also:
+// the caching allocator, and resolve_device / the lazily made CUDA backend (engine/backend.h).
 //
 // Tolerances (|cuda - cpu| <= atol + rtol·|cpu|): exact for elementwise ops, pooling, ReLU and
 // dropout (same arithmetic); 1e-4/1e-4 for convolutions, linear layers and batch norm, whose
@@ -12,6 +13,7 @@
 #include <set>
 #include <tuple>
 
+#include "engine/error.h"
 #include "tests/test_cuda_common.h"
 
 using namespace mcseg;
@@ -284,4 +286,37 @@ TEST_CASE("cuda: adam and sgd updates") {
         expect_close("sgd param", q, 1e-7f, 1e-6f);
         expect_close("sgd velocity", vel, 1e-7f, 1e-6f);
     });
+}
+
+namespace {
+int g_factory_calls = 0;
+Backend* no_gpu_factory() {
+    ++g_factory_calls;
+    return nullptr;
+}
+Backend* test_gpu_factory() {
+    ++g_factory_calls;
+    return &cuda_under_test();
+}
+}  // namespace
+
+TEST_CASE("cuda: resolve_device and the lazily made CUDA backend") {
+    cuda_under_test();
+    CHECK(resolve_device("cpu") == Device::CPU);
+    CHECK(resolve_device("cuda") == Device::CUDA);
+    CHECK(resolve_device("auto") == Device::CUDA);
+    CHECK_THROWS_AS(resolve_device("gpu"), Error);
+
+    install_cuda_backend(nullptr);  // as in a build whose factory finds no device
+    g_factory_calls = 0;
+    install_cuda_backend_factory(&no_gpu_factory);
+    CHECK(resolve_device("auto") == Device::CPU);
+    CHECK_THROWS_WITH_AS(resolve_device("cuda"), doctest::Contains("no CUDA backend"), Error);
+    CHECK(g_factory_calls == 1);  // asked once, not on every call
+
+    install_cuda_backend_factory(&test_gpu_factory);  // a device appears: made on first use
+    CHECK(g_factory_calls == 1);
+    CHECK(cuda_available());
+    CHECK(&cuda_backend() == &cuda_under_test());
+    CHECK(g_factory_calls == 2);
 }
