@@ -37,7 +37,9 @@ template <bool kTransposedWeight>
 __global__ void conv3x3_tiled_kernel(ConvGeometry g, const float* in, const float* weight,
                                      const float* bias, float* out) {
     __shared__ float patch[kInPerStage][kHalo][kHalo];
-    __shared__ float wtile[kOutPerBlock][kInPerStage][9];
+    // [channel][tap][output]: a thread's 8 weights of one tap are contiguous and 16-byte
+    // aligned, so they load as two 128-bit shared-memory reads (the same for every thread).
+    alignas(16) __shared__ float wtile[kInPerStage][9][kOutPerBlock];
     const int tiles_x = (g.out_w + kTile - 1) / kTile;
     const int tx0 = int(blockIdx.x) % tiles_x * kTile, ty0 = int(blockIdx.x) / tiles_x * kTile;
     const int o0 = int(blockIdx.y) * kOutPerBlock;
@@ -60,14 +62,14 @@ __global__ void conv3x3_tiled_kernel(ConvGeometry g, const float* in, const floa
             if (o < g.out_c && ci < g.in_c)
                 v = kTransposedWeight ? weight[(size_t(ci) * g.out_c + o) * 9 + (8 - k)]
                                       : weight[(size_t(o) * g.in_c + ci) * 9 + k];
-            wtile[j][q][k] = v;
+            wtile[q][k][j] = v;
         }
         __syncthreads();
         for (int q = 0; q < kInPerStage; ++q)
             for (int ky = 0; ky < 3; ++ky)
                 for (int kx = 0; kx < 3; ++kx) {
                     float v = patch[q][ly + ky][lx + kx];
-                    for (int j = 0; j < kOutPerBlock; ++j) acc[j] += v * wtile[j][q][ky * 3 + kx];
+                    for (int j = 0; j < kOutPerBlock; ++j) acc[j] += v * wtile[q][ky * 3 + kx][j];
                 }
         __syncthreads();
     }
