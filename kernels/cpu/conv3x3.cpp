@@ -8,7 +8,7 @@
 //                                                                    pixel it came from)
 //   backward weight  dW[c_out, K] += dy[c_out, P] · colᵀ,  dbias = Σ dy
 // all three products through gemm() (kernels/cpu/gemm.h). Images are spread over the OpenMP
-// threads, each with its own col buffer; with a single image the loop runs serially and gemm()
+// threads, each with its own col buffer (kept between calls); with a single image the loop runs serially and gemm()
 // parallelises inside. The weight gradient is summed over fixed groups of images and the group
 // sums are added in order, so results depend neither on timing nor on the thread count.
 #include <algorithm>
@@ -76,6 +76,15 @@ constexpr int kWeightGradGroups = 16;
 
 long col_size(const Conv3x3Shape& s) { return static_cast<long>(s.c_in) * 9 * s.h_out() * s.w_out(); }
 
+// The calling thread's col buffer, kept across calls (OpenMP's worker threads persist), so a
+// convolution neither allocates, zero-fills nor page-faults a fresh buffer every time.
+float* thread_col(const Conv3x3Shape& s) {
+    thread_local std::vector<float> buffer;
+    const size_t n = static_cast<size_t>(col_size(s));
+    if (buffer.size() < n) buffer.resize(n);
+    return buffer.data();
+}
+
 }  // namespace
 
 void CpuBackend::conv3x3_forward(const Conv3x3Shape& s, const float* x, const float* weight,
@@ -83,13 +92,13 @@ void CpuBackend::conv3x3_forward(const Conv3x3Shape& s, const float* x, const fl
     const int K = s.c_in * 9, P = s.h_out() * s.w_out();
 #pragma omp parallel if (s.n > 1)
     {
-        std::vector<float> col(col_size(s));
+        float* col = thread_col(s);
 #pragma omp for schedule(static)
         for (int i = 0; i < s.n; ++i) {
             float* yi = y + static_cast<long>(i) * s.c_out * P;
-            im2col(s, x + static_cast<long>(i) * s.c_in * s.h * s.w, col.data());
+            im2col(s, x + static_cast<long>(i) * s.c_in * s.h * s.w, col);
             for (int co = 0; co < s.c_out; ++co) std::fill(yi + static_cast<long>(co) * P, yi + static_cast<long>(co + 1) * P, bias[co]);
-            gemm(false, false, s.c_out, P, K, 1.0f, weight, K, col.data(), P, 1.0f, yi, P);
+            gemm(false, false, s.c_out, P, K, 1.0f, weight, K, col, P, 1.0f, yi, P);
         }
     }
 }
@@ -99,12 +108,12 @@ void CpuBackend::conv3x3_backward_input(const Conv3x3Shape& s, const float* dy, 
     const int K = s.c_in * 9, P = s.h_out() * s.w_out();
 #pragma omp parallel if (s.n > 1)
     {
-        std::vector<float> dcol(col_size(s));
+        float* dcol = thread_col(s);
 #pragma omp for schedule(static)
         for (int i = 0; i < s.n; ++i) {
             gemm(true, false, K, P, s.c_out, 1.0f, weight, K, dy + static_cast<long>(i) * s.c_out * P, P,
-                 0.0f, dcol.data(), P);
-            col2im(s, dcol.data(), dx + static_cast<long>(i) * s.c_in * s.h * s.w);
+                 0.0f, dcol, P);
+            col2im(s, dcol, dx + static_cast<long>(i) * s.c_in * s.h * s.w);
         }
     }
 }
@@ -118,24 +127,32 @@ void CpuBackend::conv3x3_backward_weight(const Conv3x3Shape& s, const float* x, 
     // the thread count, so neither does the result.
     const int groups = std::min(s.n, kWeightGradGroups);
     std::vector<float> partial(wsize * groups);
+    // gemm() tiles C in blocks that are wide along N, so the larger of c_out and K goes there:
+    // for conv1 (K = 9 < c_out) each partial holds dWᵀ [K, c_out] = col · dyᵀ instead.
+    const bool transposed = K < s.c_out;
 #pragma omp parallel if (groups > 1)
     {
-        std::vector<float> col(col_size(s));
+        float* col = thread_col(s);
 #pragma omp for schedule(static)
         for (int g = 0; g < groups; ++g) {
             float* mine = partial.data() + wsize * g;
             const int first = static_cast<int>(static_cast<long>(s.n) * g / groups);
             const int last = static_cast<int>(static_cast<long>(s.n) * (g + 1) / groups);
             for (int i = first; i < last; ++i) {
-                im2col(s, x + static_cast<long>(i) * s.c_in * s.h * s.w, col.data());
-                gemm(false, true, s.c_out, K, P, 1.0f, dy + static_cast<long>(i) * s.c_out * P, P,
-                     col.data(), P, i == first ? 0.0f : 1.0f, mine, K);
+                im2col(s, x + static_cast<long>(i) * s.c_in * s.h * s.w, col);
+                const float* dyi = dy + static_cast<long>(i) * s.c_out * P;
+                const float beta = i == first ? 0.0f : 1.0f;
+                if (transposed)
+                    gemm(false, true, K, s.c_out, P, 1.0f, col, P, dyi, P, beta, mine, s.c_out);
+                else
+                    gemm(false, true, s.c_out, K, P, 1.0f, dyi, P, col, P, beta, mine, K);
             }
         }
     }
     for (long j = 0; j < wsize; ++j) {
+        const long at = transposed ? (j % K) * s.c_out + j / K : j;  // dweight[co, k] = partial[k, co]
         float sum = 0.0f;
-        for (int g = 0; g < groups; ++g) sum += partial[wsize * g + j];
+        for (int g = 0; g < groups; ++g) sum += partial[wsize * g + at];
         dweight[j] = sum;
     }
 #pragma omp parallel for schedule(static) if (static_cast<long>(s.n) * s.c_out * P > 32768)
@@ -143,7 +160,10 @@ void CpuBackend::conv3x3_backward_weight(const Conv3x3Shape& s, const float* x, 
         double sum = 0.0;
         for (int i = 0; i < s.n; ++i) {
             const float* d = dy + (static_cast<long>(i) * s.c_out + co) * P;
-            for (int p = 0; p < P; ++p) sum += d[p];
+            float row = 0.0f;  // one image's row in float, vectorised; rows summed in double
+#pragma omp simd reduction(+ : row)
+            for (int p = 0; p < P; ++p) row += d[p];
+            sum += row;
         }
         dbias[co] = static_cast<float>(sum);
     }

@@ -4,6 +4,8 @@
 // from x — the first maximum in row-major order (top-left, top-right, bottom-left,
 // bottom-right) — and takes that window's dy if it is the argmax, else 0. Pixels of a dropped odd
 // last row/column get 0. No indices are stored and no two threads write the same pixel.
+#include <algorithm>
+
 #include "kernels/cpu/cpu_backend.h"
 
 namespace mcseg {
@@ -46,16 +48,17 @@ void CpuBackend::maxpool2x2_backward(const Pool2x2Shape& s, const float* x, cons
             float* o1 = o0 + s.w;
             for (int ox = 0; ox < wo; ++ox) {
                 const int c = 2 * ox;
-                int arg = 0;  // 0..3 in row-major order; the first maximum wins
-                float m = r0[c];
-                if (r0[c + 1] > m) m = r0[c + 1], arg = 1;
-                if (r1[c] > m) m = r1[c], arg = 2;
-                if (r1[c + 1] > m) arg = 3;
+                // Branch-free (the argmax of random data is unpredictable): the first maximum
+                // in row-major order gets dy, the other three 0.
+                const float a0 = r0[c], a1 = r0[c + 1], a2 = r1[c], a3 = r1[c + 1];
+                const float m = std::max(std::max(a0, a1), std::max(a2, a3));
+                const bool is0 = a0 == m, is1 = !is0 && a1 == m, is2 = !is0 && !is1 && a2 == m;
+                const bool is3 = !is0 && !is1 && !is2;
                 const float g = d[static_cast<long>(oy) * wo + ox];
-                o0[c] = arg == 0 ? g : 0.0f;
-                o0[c + 1] = arg == 1 ? g : 0.0f;
-                o1[c] = arg == 2 ? g : 0.0f;
-                o1[c + 1] = arg == 3 ? g : 0.0f;
+                o0[c] = is0 ? g : 0.0f;
+                o0[c + 1] = is1 ? g : 0.0f;
+                o1[c] = is2 ? g : 0.0f;
+                o1[c + 1] = is3 ? g : 0.0f;
             }
             if (s.w % 2) o0[s.w - 1] = o1[s.w - 1] = 0.0f;  // dropped last column
         }
