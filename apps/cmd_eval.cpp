@@ -28,16 +28,12 @@ int run_eval(int argc, char** argv) {
     Network net = load_network(a.get("--weights"), device, &meta);
     auto kind = meta.find("mcseg.kind");
     if (kind == meta.end()) fail("'", a.get("--weights"), "' does not say which network it is (metadata mcseg.kind)");
-    Task task = parse_task(kind->second);
-    PatchSet set(a.get("--db"), a.get("--split"));
-    if (set.patch() != net.config().patch)
-        fail("the network takes ", net.config().patch, "-pixel patches but the database '", a.get("--db"), "' holds ",
-             set.patch(), "-pixel patches");
-    EvalSetSource data(set, task, size_t(a.get_int("--per-class")), uint64_t(a.get_int("--seed")));
-    Table1Row row{kind->second, net.config().same ? "same" : "valid", net.config().patch, evaluate(net, data)};
+    Table1Row row{kind->second, net.config().same ? "same" : "valid", net.config().patch,
+                  evaluate_on_db(net, parse_task(kind->second), a.get("--db"), a.get("--split"),
+                                 size_t(a.get_int("--per-class")), uint64_t(a.get_int("--seed")))};
     std::printf("%s", table1_markdown({row}).c_str());
-    std::printf("\n%lld %s patches of %zu images (split %s); loss %.4f\n", (long long)row.result.samples,
-                a.get("--split").c_str(), set.image_count(), a.get("--split").c_str(), row.result.loss);
+    std::printf("\n%lld patches of the %s split; loss %.4f\n", (long long)row.result.samples, a.get("--split").c_str(),
+                row.result.loss);
     if (a.given("--json")) {
         std::ofstream out(a.get("--json"));
         out << table1_json(row).dump(2) << "\n";

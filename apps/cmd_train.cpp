@@ -82,12 +82,13 @@ int run_train(int argc, char** argv) {
     Device device = resolve_device(a.get("--device"));
 
     std::string resume = a.given("--resume") ? a.get("--resume") : "";
-    std::map<std::string, std::string> meta;  // the run's data settings, kept in its checkpoints
+    DataSpec data;
     std::unique_ptr<Trainer> trainer;
     if (!resume.empty()) {
-        meta = load_safetensors((std::filesystem::path(resume) / "checkpoint.safetensors").string()).metadata;
         trainer = std::make_unique<Trainer>(Trainer::resume(resume, device));
-        if (a.given("--db")) meta["mcseg.db"] = a.get("--db");  // the database moved
+        data = DataSpec::from_metadata(
+            load_safetensors((std::filesystem::path(resume) / "checkpoint.safetensors").string()).metadata);
+        if (a.given("--db")) data.db = a.get("--db");                          // the database moved
         if (a.given("--steps")) trainer->set_max_steps(a.get_int("--steps"));  // extend the run
     } else {
         if (!a.given("--db") || !a.given("--out")) fail("--db and --out are required (or --resume DIR)");
@@ -106,37 +107,26 @@ int run_train(int argc, char** argv) {
         tc.plateau.patience = int(a.get_int("--patience"));
         tc.plateau.stop_patience = int(a.get_int("--stop-patience"));
         tc.seed = uint64_t(a.get_int("--seed"));
-        parse_task(a.get("--net"));
-        parse_quota(a.get("--quota"));
-        meta = {{"mcseg.kind", a.get("--net")},
-                {"mcseg.db", a.get("--db")},
-                {"mcseg.quota", a.get("--quota")},
-                {"mcseg.val_per_class", a.get("--val-per-class")}};
+        data.kind = a.get("--net");
+        data.db = a.get("--db");
+        data.quota = a.get("--quota");
+        data.val_per_class = size_t(a.get_int("--val-per-class"));
+        parse_task(data.kind);
+        parse_quota(data.quota);
         // Check the data before creating the run folder.
-        PatchDbReader probe(a.get("--db"));
+        PatchDbReader probe(data.db);
         if (probe.patch() != net.patch)
-            fail("the database '", a.get("--db"), "' holds ", probe.patch(), "-pixel patches but --patch is ", net.patch);
-        trainer = std::make_unique<Trainer>(net, tc, a.get("--out"), device, meta);
+            fail("the database '", data.db, "' holds ", probe.patch(), "-pixel patches but --patch is ", net.patch);
+        trainer = std::make_unique<Trainer>(net, tc, a.get("--out"), device, data.metadata());
     }
-
-    const Task task = parse_task(meta.at("mcseg.kind"));
-    PatchSet train_set(meta.at("mcseg.db"), "train"), val_set(meta.at("mcseg.db"), "val");
-    SamplerConfig sc;
-    sc.task = task;
-    sc.batch = trainer->config().batch;
-    sc.quota = parse_quota(meta.at("mcseg.quota"));
-    sc.seed = trainer->config().seed;
-    SamplerSource train_source(train_set, sc);
-    EvalSetSource val_source(val_set, task, size_t(std::stoll(meta.at("mcseg.val_per_class"))));
     const NetConfig& nc = trainer->network().config();
-    std::string title = cat(meta.at("mcseg.kind"), "  N=", nc.patch, " ", nc.same ? "same" : "valid", "  width ", nc.filters);
-    std::fprintf(stderr, "mcseg train: %s on %s; %zu train / %zu val images; device %s\n", title.c_str(),
-                 meta.at("mcseg.db").c_str(), train_set.image_count(), val_set.image_count(),
+    std::string title = cat(data.kind, "  N=", nc.patch, " ", nc.same ? "same" : "valid", "  width ", nc.filters);
+    std::fprintf(stderr, "mcseg train: %s on %s; device %s\n", title.c_str(), data.db.c_str(),
                  backend_for(trainer->network().device()).name().c_str());
 
     TerminalObserver observer(*trainer, title);
     std::signal(SIGINT, on_sigint);
-    TrainResult r = trainer->run(train_source, val_source, observer, &g_interrupted);
+    TrainResult r = train_on_db(*trainer, data, observer, &g_interrupted);
     std::signal(SIGINT, SIG_DFL);
     observer.bar.finish();
     if (r.outcome == TrainOutcome::Diverged) fail(r.message);

@@ -33,4 +33,42 @@ void SamplerSource::train_batch(int64_t step, int batch_size, Batch& out) {
     if (out.size != batch_size) fail("sampler made a batch of ", out.size, ", expected ", batch_size);
 }
 
+std::map<std::string, std::string> DataSpec::metadata() const {
+    return {{"mcseg.kind", kind}, {"mcseg.db", db}, {"mcseg.quota", quota}, {"mcseg.val_per_class", std::to_string(val_per_class)}};
+}
+
+DataSpec DataSpec::from_metadata(const std::map<std::string, std::string>& meta) {
+    DataSpec d;
+    for (const char* key : {"mcseg.kind", "mcseg.db", "mcseg.quota", "mcseg.val_per_class"})
+        if (!meta.count(key)) fail("the run's metadata lacks ", key);
+    d.kind = meta.at("mcseg.kind");
+    d.db = meta.at("mcseg.db");
+    d.quota = meta.at("mcseg.quota");
+    d.val_per_class = size_t(std::stoull(meta.at("mcseg.val_per_class")));
+    return d;
+}
+
+TrainResult train_on_db(Trainer& trainer, const DataSpec& data, TrainObserver& observer, const std::atomic<bool>* stop) {
+    const Task task = parse_task(data.kind);
+    PatchSet train_set(data.db, "train"), val_set(data.db, "val");
+    SamplerConfig sc;
+    sc.task = task;
+    sc.batch = trainer.config().batch;
+    sc.quota = parse_quota(data.quota);
+    sc.seed = trainer.config().seed;
+    SamplerSource train_source(train_set, sc);
+    EvalSetSource val_source(val_set, task, data.val_per_class);
+    return trainer.run(train_source, val_source, observer, stop);
+}
+
+EvalResult evaluate_on_db(Network& net, Task task, const std::string& db, const std::string& split, size_t per_class,
+                          uint64_t seed) {
+    PatchSet set(db, split);
+    if (set.patch() != net.config().patch)
+        fail("the network takes ", net.config().patch, "-pixel patches but the database '", db, "' holds ", set.patch(),
+             "-pixel patches");
+    EvalSetSource data(set, task, per_class, seed);
+    return evaluate(net, data);
+}
+
 }  // namespace mcseg

@@ -2,7 +2,8 @@
 // (nets/train.h): balanced on-the-fly minibatches and fixed class-balanced evaluation sets.
 #pragma once
 #include <array>
-#include <memory>
+#include <atomic>
+#include <map>
 #include <string>
 
 #include "apps/sampler.h"
@@ -39,5 +40,23 @@ private:
     EvalSet eval_;
     int patch_;
 };
+
+// What a run trains on, kept in its checkpoints' metadata so --resume needs nothing else.
+struct DataSpec {
+    std::string kind = "detector";  // detector | segmentator
+    std::string db;                 // patch database
+    std::string quota = "1,1,1,1";
+    size_t val_per_class = 2000;
+    std::map<std::string, std::string> metadata() const;  // mcseg.kind, mcseg.db, ...
+    static DataSpec from_metadata(const std::map<std::string, std::string>& meta);
+};
+
+// Runs `trainer` on the train split of the database with validation on its val split.
+TrainResult train_on_db(Trainer& trainer, const DataSpec& data, TrainObserver& observer,
+                        const std::atomic<bool>* stop = nullptr);
+
+// Evaluates a network on a class-balanced set of `per_class` patches per class of a split.
+EvalResult evaluate_on_db(Network& net, Task task, const std::string& db, const std::string& split,
+                          size_t per_class, uint64_t seed = 7);
 
 }  // namespace mcseg
