@@ -6,7 +6,7 @@
 // that deflate well and costs one subtraction per byte. 16-bit samples are stored big-endian as
 // the format requires. The deflate stream is produced row by row and flushed into IDAT chunks
 // of at most 1 MiB, so a 4095x5625 16-bit mammogram never needs a second full-size buffer.
-// zlib level 3: about twice as fast as the default level 6 for a few percent larger files.
+// zlib level 1 (fastest): noisy 16-bit data barely compresses better at higher levels (+1 %).
 #include <zlib.h>
 
 #include <cstdio>
@@ -65,7 +65,7 @@ void write_png(const std::string& path, int width, int height, int bit_depth, in
     w.chunk("IHDR", ihdr, 13);
 
     z_stream z{};
-    if (deflateInit(&z, 3) != Z_OK) fail("zlib: deflateInit failed");
+    if (deflateInit(&z, 1) != Z_OK) fail("zlib: deflateInit failed");
     std::vector<uint8_t> prev(bytes_per_row, 0), cur(bytes_per_row), filtered(bytes_per_row + 1);
     std::vector<uint8_t> out(1 << 20);
     auto drain = [&](int flush) {

@@ -1,6 +1,8 @@
 // apps/synth_preview.cpp — `mcseg synth --preview`: one PNG to judge a synthetic mammogram at a
 // glance (apps/overlay.h): the whole image with its clusters boxed, and zoomed crops of the
-// clusters (or, without clusters, of isolated MCs), plain and with the true mask outlined.
+// clusters (or, without clusters, of isolated MCs; without any MC, of the breast's centre), plain
+// and with the true mask outlined.
+#include "apps/otsu.h"
 #include "apps/overlay.h"
 #include "apps/synth.h"
 
@@ -23,6 +25,19 @@ void write_synth_preview(const SynthImage& img, const std::string& path) {
             if (m.cluster < 0)
                 s.targets.push_back({"isolated MC " + std::to_string(m.id) + ", " + std::to_string(m.area_px) + " px",
                                      m.x0, m.y0, m.x1, m.y1});
+    if (s.targets.empty()) {  // no MC at all: a crop of the breast's centre, to judge texture and noise
+        const int t = otsu_threshold(img.pixels.data(), img.pixels.size());
+        double sx = 0, sy = 0, n = 0;
+        for (int y = 0; y < s.height; y += 8)
+            for (int x = 0; x < s.width; x += 8)
+                if (img.pixels[size_t(y) * s.width + x] > t) {
+                    sx += x;
+                    sy += y;
+                    n += 1;
+                }
+        const int cx = n > 0 ? int(sx / n) : s.width / 2, cy = n > 0 ? int(sy / n) : s.height / 2;
+        s.targets.push_back({"no MC in this image: breast centre", cx - 100, cy - 100, cx + 100, cy + 100});
+    }
     write_overlay(s, path);
 }
 

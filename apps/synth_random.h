@@ -38,15 +38,24 @@ public:
     double log_uniform(double a, double b) { return std::exp(uniform(std::log(a), std::log(b))); }
     int randint(int lo, int hi) { return lo + static_cast<int>(uniform() * (hi - lo + 1)); }  // inclusive
     bool chance(double p) { return uniform() < p; }
-    double normal() {
+    double normal() {  // Box-Muller; the second value of each pair is kept for the next call
+        if (has_spare_) {
+            has_spare_ = false;
+            return spare_;
+        }
         double u1 = uniform_open(next_u32()), u2 = uniform_open(next_u32());
-        return std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
+        double r = std::sqrt(-2.0 * std::log(u1)), s = std::sin(6.283185307179586 * u2);
+        spare_ = r * s;
+        has_spare_ = true;
+        return r * std::cos(6.283185307179586 * u2);
     }
 
 private:
     uint64_t key_, stream_, counter_ = 0;
     Philox4 buf_{};
     int used_ = 4;
+    double spare_ = 0;
+    bool has_spare_ = false;
 };
 
 // Four standard normals for pixels x..x+3 of row y in noise stream `stream` (Box-Muller).
