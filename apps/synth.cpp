@@ -100,7 +100,22 @@ std::string synth_json(const SynthImage& img, const std::string& name) {
     j["distractors"] = {{"specks", specks}, {"skin_folds", img.skin_folds}, {"scratches", img.scratches}};
     j["vessels"] = img.vessels;
     j["ducts"] = img.ducts;
-    return j.dump(1);
+    // One key per line, one MC or cluster per line: readable and still plain JSON.
+    std::string out = "{";
+    bool first = true;
+    for (const auto& [key, value] : j.items()) {
+        out += first ? "\n " : ",\n ";
+        first = false;
+        out += json(key).dump() + ": ";
+        if (value.is_array() && !value.empty() && value.front().is_object()) {
+            out += "[";
+            for (size_t i = 0; i < value.size(); ++i) out += (i ? ",\n  " : "\n  ") + value[i].dump();
+            out += "\n ]";
+        } else {
+            out += value.dump();
+        }
+    }
+    return out + "\n}";
 }
 
 void write_synth(const SynthImage& img, const std::string& dir, const std::string& name) {
