@@ -192,7 +192,6 @@ Anatomy make_anatomy(const SynthConfig& cfg, uint64_t key, Rng& rng, SynthImage&
     // The strands' focus lies a little outside the nipple, so they do not meet in one point.
     const double focus_x = nip_x + 0.12 * ax * std::cos(nip_theta), focus_y = nip_y + 0.12 * ax * std::sin(nip_theta);
     an.atten.assign(n, 0.0f);
-    double a_sum = 0, a_cnt = 0;
     for (int y = 0; y < gh; ++y)
         for (int x = 0; x < gw; ++x) {
             const size_t i = size_t(y) * gw + x;
@@ -258,14 +257,9 @@ Anatomy make_anatomy(const SynthConfig& cfg, uint64_t key, Rng& rng, SynthImage&
     float a_max = 0;
     for (size_t i = 0; i < n; ++i) {
         an.atten[i] += tubes[i];
-        if (an.breast[i]) {
-            a_max = std::max(a_max, an.atten[i]);
-            a_sum += an.atten[i];
-            a_cnt += 1;
-        }
+        if (an.breast[i]) a_max = std::max(a_max, an.atten[i]);
     }
     an.a_max = a_max;
-    an.a_mean = float(a_cnt > 0 ? a_sum / a_cnt : 0);
     return an;
 }
 

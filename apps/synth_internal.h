@@ -19,7 +19,7 @@ struct Anatomy {
     std::vector<float> edge_px;         // distance to the skin, in full-resolution pixels
     std::vector<uint8_t> breast;        // 1 inside the breast
     std::vector<uint8_t> pectoral;      // 1 inside the pectoral muscle
-    float a_max = 0, a_mean = 0;        // over the breast
+    float a_max = 0;                    // densest tissue (attenuation) in the breast
     // Bilinear sample of a grid map at full-resolution pixel (x, y).
     float sample(const std::vector<float>& map, double x, double y) const;
     uint8_t nearest(const std::vector<uint8_t>& map, int x, int y) const;
