@@ -279,13 +279,30 @@ void place_mcs(const Anatomy& an, const Detector& det, Rng& rng, std::vector<flo
         for (double& v : mix) v /= msum;
         double cx, cy;
         if (!breast_point(ra + 40, cx, cy)) continue;
+        std::vector<std::pair<double, double>> sub(rng.randint(1, 4));
+        for (auto& sc : sub) {
+            double rr = 0.7 * std::sqrt(rng.uniform()), th = rng.uniform(0, 2 * M_PI);
+            sc = {rr * std::cos(th), rr * std::sin(th)};
+        }
         const int cluster_id = int(out.clusters.size());
         int placed = 0;
         for (int tries = 0; placed < count && tries < count * 40; ++tries) {
             double area = std::clamp(median * std::exp(0.6 * rng.normal()), 4.0, 1000.0);
             McModel m = make_model(rng, area, draw_shape(rng, area, mix));
-            double rr = std::sqrt(rng.uniform()), th = rng.uniform(0, 2 * M_PI);
-            double ex = ra * rr * std::cos(th), ey = rb * rr * std::sin(th);
+            // Real clusters clump: most MCs gather around a few sub-centres, the rest spread
+            // uniformly over the cluster's ellipse (unit-disc coordinates u, v).
+            double u, v;
+            if (rng.chance(0.6)) {
+                const auto& sc = sub[rng.randint(0, int(sub.size()) - 1)];
+                u = sc.first + 0.22 * rng.normal();
+                v = sc.second + 0.22 * rng.normal();
+                if (u * u + v * v > 1) continue;
+            } else {
+                double rr = std::sqrt(rng.uniform()), th = rng.uniform(0, 2 * M_PI);
+                u = rr * std::cos(th);
+                v = rr * std::sin(th);
+            }
+            double ex = ra * u, ey = rb * v;
             double x = cx + ex * std::cos(rot) - ey * std::sin(rot), y = cy + ex * std::sin(rot) + ey * std::cos(rot);
             double cnr = std::clamp(cnr_base * std::exp(0.35 * rng.normal()), 0.8, 25.0);
             placed += scene.render(m, x, y, cnr, cluster_id, 20);
