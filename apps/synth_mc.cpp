@@ -263,8 +263,8 @@ void place_mcs(const Anatomy& an, const Detector& det, Rng& rng, std::vector<flo
         return false;
     };
 
-    const double u = rng.uniform();
-    const int n_clusters = u < 0.15 ? 0 : u < 0.65 ? 1 : u < 0.9 ? 2 : 3;
+    const double pick = rng.uniform();
+    const int n_clusters = pick < 0.15 ? 0 : pick < 0.65 ? 1 : pick < 0.9 ? 2 : 3;
     for (int c = 0; c < n_clusters; ++c) {
         const int count = rng.randint(6, 40);
         // Span 90-195 px at 0.07 mm; larger clusters tend to spread more.
