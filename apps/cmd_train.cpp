@@ -2,13 +2,13 @@
 // nets/train.h does the work; this file wires the sampler, Ctrl-C, the terminal and the curves.
 #include <atomic>
 #include <cmath>
-#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
 
 #include "apps/cli.h"
 #include "apps/curves.h"
+#include "apps/interrupt.h"
 #include "apps/progress.h"
 #include "apps/train_data.h"
 #include "engine/error.h"
@@ -16,9 +16,6 @@
 
 namespace mcseg {
 namespace {
-
-std::atomic<bool> g_interrupted{false};
-extern "C" void on_sigint(int) { g_interrupted = true; }
 
 std::string fixed(double v, int digits) {
     char b[32];
@@ -125,9 +122,11 @@ int run_train(int argc, char** argv) {
                  backend_for(trainer->network().device()).name().c_str());
 
     TerminalObserver observer(*trainer, title);
-    std::signal(SIGINT, on_sigint);
-    TrainResult r = train_on_db(*trainer, data, observer, &g_interrupted);
-    std::signal(SIGINT, SIG_DFL);
+    TrainResult r;
+    {
+        SigintScope sigint;
+        r = train_on_db(*trainer, data, observer, sigint.flag());
+    }
     observer.bar.finish();
     if (r.outcome == TrainOutcome::Diverged) fail(r.message);
     std::string dir = std::filesystem::path(trainer->log_path()).parent_path().string();
