@@ -80,6 +80,7 @@ void run_training_steps(const NetConfig& cfg, int batch) {
     Tensor x_gpu = x_cpu.to(Device::CUDA), y_gpu = y_cpu.to(Device::CUDA);
     Adam cpu_adam(cpu_net.parameter_tensors(), kLr), gpu_adam(gpu_net.parameter_tensors(), kLr);
 
+    size_t mallocs_after_step1 = 0;
     for (int step = 1; step <= 2; ++step) {
         INFO("step ", step);
         // Each step starts from the CPU's parameters: otherwise rounding differences compound,
@@ -111,6 +112,9 @@ void run_training_steps(const NetConfig& cfg, int batch) {
         }
         cpu_adam.step();
         gpu_adam.step();
+        // Steady state: the second step is served entirely from the caching allocator.
+        if (step == 1) mallocs_after_step1 = cuda_under_test().malloc_calls();
+        else CHECK(cuda_under_test().malloc_calls() == mallocs_after_step1);
         const double drift = 2.0 * step * kLr;
         auto cpu_state = cpu_net.state(), gpu_state = gpu_net.state();
         for (size_t i = 0; i < cpu_state.size(); ++i) {
