@@ -1,11 +1,17 @@
 // tests/test_cuda_emulation.cpp — the CUDA-on-CPU emulation layer itself (kernels/cuda/emu):
-// barriers, the thread-order switch, shuffles, atomics, dynamic shared memory and launch checks.
+// barriers, the thread-order switch, shuffles, atomics, dynamic shared memory, deadlock
+// detection and launch checks.
 // The key test: a kernel with a deliberately missing __syncthreads() passes in forward order by
 // luck and is caught by the reverse and random orders, which proves the order switch exposes
 // missing barriers. Emulation-only (the GPU test executable leaves this file's tests out).
 #include <doctest/doctest.h>
 
 #if defined(MCSEG_CUDA_EMULATION)
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
 #include <numeric>
 #include <vector>
 
@@ -85,6 +91,15 @@ __global__ void index_kernel(unsigned* out) {
 
 __global__ void noop_kernel() {}
 
+// Even threads wait at the block barrier while odd threads wait for their warp: neither can
+// complete (on a GPU, undefined behaviour, typically a hang). Threads that have exited count as
+// arrived, as on current GPUs, so the deadlock needs two different barriers.
+__global__ void divergent_barrier_kernel(int* out) {
+    if (threadIdx.x % 2 == 0) __syncthreads();
+    else __syncwarp();
+    out[threadIdx.x] = 1;
+}
+
 }  // namespace
 
 TEST_CASE("cuda emu: a missing __syncthreads passes forward and is caught by reverse/random order") {
@@ -140,6 +155,24 @@ TEST_CASE("cuda emu: 3-D grids and blocks give every thread its own indices") {
     launch(index_kernel, {grid, block, 0, nullptr}, out.data());
     for (unsigned b = 0; b < 12; ++b)
         for (unsigned t = 0; t < 24; ++t) CHECK(out[b * 24 + t] == b * 1000 + t);
+}
+
+TEST_CASE("cuda emu: a divergent __syncthreads is reported as a deadlock, not a hang") {
+    // The emulator aborts with a message; run the launch in a child process. One block runs on
+    // the calling thread, so the child needs none of the parent's pool threads.
+    pid_t pid = fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        int devnull = open("/dev/null", O_WRONLY);
+        dup2(devnull, 2);
+        std::vector<int> out(64, 0);
+        launch(divergent_barrier_kernel, {1, 64, 0, nullptr}, out.data());
+        _exit(0);  // not reached when the deadlock is detected
+    }
+    int status = 0;
+    REQUIRE(waitpid(pid, &status, 0) == pid);
+    CHECK(WIFSIGNALED(status));
+    CHECK(WTERMSIG(status) == SIGABRT);
 }
 
 TEST_CASE("cuda emu: invalid launch configurations throw with the launch's file:line") {
