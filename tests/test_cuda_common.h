@@ -36,7 +36,7 @@ inline void for_each_thread_order(const std::function<void()>& body) {
                                        emu::ThreadOrder::Random};
     for (emu::ThreadOrder o : orders) {
         emu::set_thread_order(o, 12345);
-        INFO("thread order ", emu::thread_order_name());
+        INFO("thread order ", std::string(emu::thread_order_name()));
         body();
     }
     emu::set_thread_order(emu::ThreadOrder::Forward);

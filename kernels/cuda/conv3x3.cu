@@ -5,10 +5,12 @@
 // correlation: dx[i] = Σ_k dy[i + pad - 2 + k] · w[2 - k] with the weight's channel axes
 // swapped, so the kernel is parameterised by the input/output geometry, the coordinate offset
 // (-pad forward, pad-2 backward) and whether to read the weight flipped and transposed.
-// A 16×16 block computes a 16×16 output tile for 8 output channels (8 accumulators per thread);
-// it stages 4 input channels at a time in shared memory — the 18×18 input patch with its halo,
-// zero outside the image, and the 8×4×9 weights — so each input value loaded from global memory
-// is reused 9·8 times from shared memory.
+// A 16×8-thread block computes a 16×16 output tile for 8 output channels: each thread owns two
+// vertically adjacent pixels × 8 channels (16 accumulators), so every weight read from shared
+// memory feeds two FMAs and neighbouring patch reads are shared by both pixels. It stages 4
+// input channels at a time (1 for single-channel inputs) in shared memory — the 18×18 input
+// patch with its halo, zero outside the image, and the 8×4×9 weights — so each input value
+// loaded from global memory is reused 9·8 times.
 //
 // Backward-weight reduces over n·h_out·w_out for each (c_out, c_in, 3×3) weight: a block owns one
 // input channel, 8 output channels and one of S chunks of the pixels; each thread accumulates
@@ -23,20 +25,28 @@ namespace mcseg::cuda {
 
 namespace {
 
-constexpr int kTile = 16;           // output tile side
-constexpr int kHalo = kTile + 2;    // input patch side
-constexpr int kOutPerBlock = 8;     // output channels per block (accumulators per thread)
-constexpr int kInPerStage = 4;      // input channels staged in shared memory at once
+constexpr int kTile = 16;            // output tile side
+constexpr int kHalo = kTile + 2;     // input patch side
+constexpr int kRowsPerThread = 2;    // output rows per thread (they share patch loads)
+constexpr int kThreadsY = kTile / kRowsPerThread;
+constexpr int kTileThreads = kTile * kThreadsY;  // 16 × 8 = 128 per block
+// Patch rows are 24 floats apart: the two half-warps read rows two apart, i.e. 48 words, which
+// puts them on disjoint halves of the 32 banks (no conflicts).
+constexpr int kPatchStride = 24;
+constexpr int kOutPerBlock = 8;      // output channels per block
 
 struct ConvGeometry {
     int in_c, in_h, in_w, out_c, out_h, out_w;
     int offset;  // input coordinate = output coordinate + offset + kernel tap
 };
 
-template <bool kTransposedWeight>
-__global__ void conv3x3_tiled_kernel(ConvGeometry g, const float* in, const float* weight,
-                                     const float* bias, float* out) {
-    __shared__ float patch[kInPerStage][kHalo][kHalo];
+// kInPerStage input channels are staged per barrier pair: 4, or 1 for inputs with fewer
+// channels (conv1 has one: staging 4 would multiply zeros three times out of four).
+template <bool kTransposedWeight, int kInPerStage>
+__global__ void __launch_bounds__(kTileThreads) conv3x3_tiled_kernel(ConvGeometry g, const float* in,
+                                                                 const float* weight,
+                                                                 const float* bias, float* out) {
+    __shared__ float patch[kInPerStage][kHalo][kPatchStride];
     // [channel][tap][output]: a thread's 8 weights of one tap are contiguous and 16-byte
     // aligned, so they load as two 128-bit shared-memory reads (the same for every thread).
     alignas(16) __shared__ float wtile[kInPerStage][9][kOutPerBlock];
@@ -45,9 +55,9 @@ __global__ void conv3x3_tiled_kernel(ConvGeometry g, const float* in, const floa
     const int o0 = int(blockIdx.y) * kOutPerBlock;
     const size_t image = blockIdx.z;
     const int lx = threadIdx.x, ly = threadIdx.y, tid = ly * kTile + lx;
-    float acc[kOutPerBlock] = {};
+    float acc[kRowsPerThread][kOutPerBlock] = {};
     for (int i0 = 0; i0 < g.in_c; i0 += kInPerStage) {
-        for (int e = tid; e < kInPerStage * kHalo * kHalo; e += kTile * kTile) {
+        for (int e = tid; e < kInPerStage * kHalo * kHalo; e += kTileThreads) {
             int q = e / (kHalo * kHalo), r = e / kHalo % kHalo, col = e % kHalo;
             int ci = i0 + q, iy = ty0 + r + g.offset, ix = tx0 + col + g.offset;
             float v = 0.0f;
@@ -55,7 +65,7 @@ __global__ void conv3x3_tiled_kernel(ConvGeometry g, const float* in, const floa
                 v = in[((image * g.in_c + ci) * g.in_h + iy) * g.in_w + ix];
             patch[q][r][col] = v;
         }
-        for (int e = tid; e < kOutPerBlock * kInPerStage * 9; e += kTile * kTile) {
+        for (int e = tid; e < kOutPerBlock * kInPerStage * 9; e += kTileThreads) {
             int j = e / (kInPerStage * 9), q = e / 9 % kInPerStage, k = e % 9;
             int o = o0 + j, ci = i0 + q;
             float v = 0.0f;
@@ -68,17 +78,25 @@ __global__ void conv3x3_tiled_kernel(ConvGeometry g, const float* in, const floa
         for (int q = 0; q < kInPerStage; ++q)
             for (int ky = 0; ky < 3; ++ky)
                 for (int kx = 0; kx < 3; ++kx) {
-                    float v = patch[q][ly + ky][lx + kx];
-                    for (int j = 0; j < kOutPerBlock; ++j) acc[j] += v * wtile[q][ky * 3 + kx][j];
+                    const float* w = wtile[q][ky * 3 + kx];
+                    for (int p = 0; p < kRowsPerThread; ++p) {
+                        float v = patch[q][kRowsPerThread * ly + p + ky][lx + kx];
+                        for (int j = 0; j < kOutPerBlock; ++j) acc[p][j] += v * w[j];
+                    }
                 }
         __syncthreads();
     }
-    const int oy = ty0 + ly, ox = tx0 + lx;
-    if (oy >= g.out_h || ox >= g.out_w) return;
-    for (int j = 0; j < kOutPerBlock; ++j) {
-        int o = o0 + j;
-        if (o < g.out_c)
-            out[((image * g.out_c + o) * g.out_h + oy) * g.out_w + ox] = acc[j] + (bias ? bias[o] : 0.0f);
+    const int ox = tx0 + lx;
+    if (ox >= g.out_w) return;
+    for (int p = 0; p < kRowsPerThread; ++p) {
+        const int oy = ty0 + kRowsPerThread * ly + p;
+        if (oy >= g.out_h) break;
+        for (int j = 0; j < kOutPerBlock; ++j) {
+            int o = o0 + j;
+            if (o < g.out_c)
+                out[((image * g.out_c + o) * g.out_h + oy) * g.out_w + ox] =
+                    acc[p][j] + (bias ? bias[o] : 0.0f);
+        }
     }
 }
 
@@ -86,12 +104,13 @@ void launch_tiled(cudaStream_t st, int n, const ConvGeometry& g, bool transposed
                   const float* weight, const float* bias, float* out) {
     if (n == 0 || g.out_h <= 0 || g.out_w <= 0) return;
     unsigned tiles = unsigned((g.out_w + kTile - 1) / kTile * ((g.out_h + kTile - 1) / kTile));
-    dim3 grid(tiles, unsigned((g.out_c + kOutPerBlock - 1) / kOutPerBlock), unsigned(n));
-    dim3 block(kTile, kTile);
-    if (transposed)
-        launch(conv3x3_tiled_kernel<true>, {grid, block, 0, st}, g, in, weight, bias, out);
-    else
-        launch(conv3x3_tiled_kernel<false>, {grid, block, 0, st}, g, in, weight, bias, out);
+    const LaunchConfig cfg(dim3(tiles, unsigned((g.out_c + kOutPerBlock - 1) / kOutPerBlock), unsigned(n)),
+                           dim3(kTile, kThreadsY), 0, st);
+    const bool wide = g.in_c >= 4;
+    if (transposed && wide) launch(conv3x3_tiled_kernel<true, 4>, cfg, g, in, weight, bias, out);
+    else if (transposed) launch(conv3x3_tiled_kernel<true, 1>, cfg, g, in, weight, bias, out);
+    else if (wide) launch(conv3x3_tiled_kernel<false, 4>, cfg, g, in, weight, bias, out);
+    else launch(conv3x3_tiled_kernel<false, 1>, cfg, g, in, weight, bias, out);
 }
 
 constexpr int kWgThreads = 128;
