@@ -8,8 +8,8 @@
 //                                                                    pixel it came from)
 //   backward weight  dW[c_out, K] += dy[c_out, P] · colᵀ,  dbias = Σ dy
 // all three products through gemm() (kernels/cpu/gemm.h). Images are spread over the OpenMP
-// threads, each with its own col buffer (kept between calls); with a single image the loop runs serially and gemm()
-// parallelises inside. The weight gradient is summed over fixed groups of images and the group
+// threads, each with its own col buffer (kept between calls); with a single image the loop
+// runs serially and gemm() parallelises inside. The weight gradient is summed over fixed groups of images and the group
 // sums are added in order, so results depend neither on timing nor on the thread count.
 #include <algorithm>
 #include <vector>
