@@ -8,6 +8,7 @@
 #   ninja -C build-gpu mcseg_gpu_tests mcseg_gpu_cudnn mcseg_gpu_train
 # then, on the GPU machine, from a copy of the repository holding that folder:
 #   MCSEG_GPU_BUILD=build-gpu scripts/gpu_suite.sh /tmp/out        (default build-gpu)
+# (MCSEG_PYTHON names the Python with PyTorch, default python3.)
 #
 # Steps (each bounded by `timeout`, so one hang cannot lose the report; at most 14 minutes in
 # all, a few minutes normally):
@@ -56,7 +57,7 @@ fi
 step cudnn 180 "$bin/mcseg_gpu_cudnn" "$work/cudnn.json"
 step train_tiled 60 "$bin/mcseg_gpu_train"
 step train_cublas 60 "$bin/mcseg_gpu_train" --gemm cublas
-step torch 120 python3 tests/gpu/torch_peer.py
+step torch 120 "${MCSEG_PYTHON:-python3}" tests/gpu/torch_peer.py
 
 python3 - "$work" "$out/gpu_report.json" <<'PY'
 import json, os, re, subprocess, sys
