@@ -138,11 +138,17 @@ size_t batchnorm_workspace_floats(const BatchNormShape& s) {
     return size_t(s.c) * splits_for(s) * 2;
 }
 
+static void check_workspace(const BatchNormShape& s, const Workspace& ws) {
+    if (ws.floats < batchnorm_workspace_floats(s))
+        fail("batchnorm: workspace of ", ws.floats, " floats is too small");
+}
+
 void batchnorm_forward_train(cudaStream_t st, const BatchNormShape& s, const float* x,
                              const float* gamma, const float* beta, float eps, float momentum,
                              float* y, float* save_mean, float* save_invstd, float* running_mean,
                              float* running_var, Workspace ws) {
     int S = splits_for(s);
+    check_workspace(s, ws);
     dim3 grid(unsigned(S), unsigned(s.c));
     size_t total = size_t(s.n) * s.c * s.hw;
     launch(channel_partials_kernel, {grid, kThreads, 0, st}, s, Reduce::Sum, x, nullptr, nullptr,
@@ -168,6 +174,7 @@ void batchnorm_backward(cudaStream_t st, const BatchNormShape& s, const float* x
                         const float* gamma, const float* save_mean, const float* save_invstd,
                         float* dx, float* dgamma, float* dbeta, Workspace ws) {
     int S = splits_for(s);
+    check_workspace(s, ws);
     size_t total = size_t(s.n) * s.c * s.hw;
     launch(channel_partials_kernel, {dim3(unsigned(S), unsigned(s.c)), kThreads, 0, st}, s,
            Reduce::Backward, x, dy, save_mean, ws.data);

@@ -205,6 +205,8 @@ void conv3x3_backward_weight(cudaStream_t st, const Conv3x3Shape& s, const float
                              const float* dy, float* dw, float* db, Workspace ws) {
     int S = wgrad_splits(s);
     size_t weights = size_t(s.c_out) * s.c_in * 9;
+    if (ws.floats < conv3x3_backward_weight_workspace_floats(s))
+        fail("conv3x3_backward_weight: workspace of ", ws.floats, " floats is too small");
     float* partial_w = ws.data;
     float* partial_b = ws.data + S * weights;
     if (s.n == 0 || s.h_out() <= 0 || s.w_out() <= 0) {

@@ -2,6 +2,7 @@
 // buffers filled from the host, CUDA-event timing, and the conv layer shapes of the paper's net.
 #pragma once
 #include <algorithm>
+#include <cmath>
 #include <functional>
 #include <random>
 #include <string>

@@ -149,7 +149,7 @@ unsigned worker_threads();  // OS threads that run blocks
 
 struct ThreadState {
     dim3 tid;
-    unsigned linear, lane, warp;
+    unsigned lane, warp;
     uint8_t status;
     struct Fiber* fiber;
 };

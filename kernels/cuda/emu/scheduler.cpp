@@ -212,7 +212,6 @@ void Worker::run_block(uint64_t linear_block, dim3 grid, dim3 dim, size_t shmem)
     for (unsigned i = 0; i < n; ++i) {
         ThreadState& t = threads[i];
         t.tid = dim3(i % dim.x, i / dim.x % dim.y, i / (dim.x * dim.y));
-        t.linear = i;
         t.lane = i % 32;
         t.warp = i / 32;
         t.status = Runnable;
