@@ -4,7 +4,9 @@
 // topological order, using an explicit stack of (tensor, next-input index) frames: a tensor is
 // appended after all its inputs, so the reversed list visits each output before its inputs.
 // Then it seeds d loss = 1 and runs each Node's closure once, accumulating the returned input
-// gradients (first one stored, later ones added with the backend's axpy).
+// gradients (first one stored, later ones added with the backend's axpy), and releases the node's
+// saved tensors right away, so memory is returned during the walk and a second backward through
+// the same graph is an error rather than a silent double count.
 #include "engine/tensor.h"
 
 #include <unordered_set>
@@ -184,16 +186,19 @@ void Tensor::backward() {
     if (!requires_grad()) fail("backward: the tensor does not require grad (nothing was recorded)");
     if (numel() != 1) fail("backward: needs a 1-element loss, got shape ", shape_str(shape()));
 
-    // Topological order: post-order DFS with an explicit stack.
-    std::vector<TensorImpl*> order;
-    std::unordered_set<TensorImpl*> seen;
-    std::vector<std::pair<TensorImpl*, size_t>> stack{{impl_.get(), 0}};
-    seen.insert(impl_.get());
+    // Topological order: post-order DFS with an explicit stack. `order` holds owning handles, so
+    // every tensor stays alive while the walk below releases the nodes that referenced it.
+    std::vector<std::shared_ptr<TensorImpl>> order;
+    std::unordered_set<TensorImpl*> seen{impl_.get()};
+    std::vector<std::pair<std::shared_ptr<TensorImpl>, size_t>> stack{{impl_, 0}};
     while (!stack.empty()) {
         auto& [t, next] = stack.back();
+        if (t->grad_fn && t->grad_fn->released)
+            fail("backward: this graph was already walked by a backward pass and its saved tensors "
+                 "are freed; run the forward pass again");
         if (t->grad_fn && next < t->grad_fn->inputs.size()) {
-            TensorImpl* in = t->grad_fn->inputs[next++].impl().get();
-            if (in && in->requires_grad && seen.insert(in).second) stack.push_back({in, 0});
+            std::shared_ptr<TensorImpl> in = t->grad_fn->inputs[next++].impl();
+            if (in && in->requires_grad && seen.insert(in.get()).second) stack.push_back({in, 0});
         } else {
             order.push_back(t);
             stack.pop_back();
@@ -203,17 +208,22 @@ void Tensor::backward() {
     NoGradGuard guard;  // the closures' own computations are not taped
     accumulate(*impl_, Tensor::full(shape(), 1.0f, device()), "backward");
     for (auto it = order.rbegin(); it != order.rend(); ++it) {
-        TensorImpl* t = *it;
-        if (!t->grad_fn || !t->grad) continue;
+        const std::shared_ptr<TensorImpl>& t = *it;
+        if (!t->grad_fn) continue;  // a leaf: keeps its gradient
         Node& node = *t->grad_fn;
-        Tensor out(std::shared_ptr<TensorImpl>(impl_, t));  // aliasing handle, no ownership change
-        std::vector<Tensor> grads = node.backward(out, Tensor(t->grad));
-        for (size_t i = 0; i < node.inputs.size(); ++i) {
-            const Tensor& in = node.inputs[i];
-            if (i < grads.size() && grads[i].defined() && in.defined() && in.requires_grad())
-                accumulate(*in.impl(), grads[i], node.op);
+        if (t->grad) {
+            std::vector<Tensor> grads = node.backward(Tensor(t), Tensor(t->grad));
+            for (size_t i = 0; i < node.inputs.size(); ++i) {
+                const Tensor& in = node.inputs[i];
+                if (i < grads.size() && grads[i].defined() && in.defined() && in.requires_grad())
+                    accumulate(*in.impl(), grads[i], node.op);
+            }
+            t->grad.reset();  // intermediate gradient no longer needed
         }
-        t->grad.reset();  // intermediate gradient no longer needed
+        // Free what the node saved for backward (inputs, statistics, masks), as PyTorch does.
+        node.backward = nullptr;
+        node.inputs.clear();
+        node.released = true;
     }
 }
 

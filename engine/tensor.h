@@ -11,7 +11,8 @@
 // walks it from the loss back to the leaves and accumulates each gradient into its input with
 // axpy, so a tensor used twice receives the sum of both contributions. Leaves (tensors that
 // require grad and were not produced by a recorded op, e.g. parameters) keep their .grad();
-// intermediate gradients are released as soon as they have been propagated, as in PyTorch.
+// intermediate gradients and each node's saved tensors are released as soon as they have been
+// propagated, as in PyTorch, so a graph supports one backward pass.
 #pragma once
 #include <cstddef>
 #include <functional>
@@ -44,6 +45,7 @@ struct Node {
     std::string op;                // for error messages
     std::vector<Tensor> inputs;
     BackwardFn backward;
+    bool released = false;         // backward already ran; inputs and closure were freed
 };
 
 struct TensorImpl {
@@ -88,7 +90,7 @@ public:
     Tensor& set_requires_grad(bool on);
     Tensor grad() const;  // undefined until backward reached it
     void zero_grad();     // drops the gradient (grad() becomes undefined; the next backward sets it)
-    void backward();      // from a 1-element loss: seeds d loss = 1 and walks the tape
+    void backward();      // from a 1-element loss: seeds d loss = 1, walks and frees the tape
 
     // Internal: the implementation object (ops.cpp, optimisers).
     const std::shared_ptr<TensorImpl>& impl() const { return impl_; }

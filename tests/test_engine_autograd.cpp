@@ -95,7 +95,7 @@ TEST_CASE("engine: no-grad mode records nothing") {
     CHECK_FALSE(ops::relu(Tensor::zeros({3})).requires_grad());
 }
 
-TEST_CASE("engine: intermediate gradients are released, leaves keep theirs") {
+TEST_CASE("engine: intermediate gradients and the graph are released, leaves keep theirs") {
     Tensor x = Tensor::from_host({2}, {1, 2});
     x.set_requires_grad(true);
     Tensor h = ops::relu(x);
@@ -103,6 +103,11 @@ TEST_CASE("engine: intermediate gradients are released, leaves keep theirs") {
     CHECK(x.grad().defined());
     CHECK_FALSE(h.grad().defined());
     CHECK_THROWS_AS(h.backward(), Error);  // not a 1-element loss
+    // The graph is freed by its backward pass: a second one is refused, not double-counted.
+    Tensor loss = sum_all(ops::relu(x));
+    loss.backward();
+    CHECK_THROWS_WITH_AS(loss.backward(), doctest::Contains("already walked"), Error);
+    CHECK(x.grad().to_host() == std::vector<float>{2, 2});  // two passes, each adding 1
 }
 
 TEST_CASE("engine: backward walks a very deep graph without recursion") {
