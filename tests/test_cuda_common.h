@@ -10,7 +10,9 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <functional>
+#include <map>
 #include <random>
 #include <string>
 #include <vector>
@@ -121,5 +123,21 @@ inline void expect_close(const std::string& what, const std::vector<float>& cpu,
 inline void expect_close(const std::string& what, const Pair& p, float atol, float rtol) {
     expect_close(what, p.cpu_host(), p.gpu_host(), atol, rtol);
 }
+
+// The kernels are deterministic (no atomics; reductions in a fixed order), so their results
+// must not depend on the emulator's thread order: the first order's bits are the reference.
+class SameBitsEveryOrder {
+public:
+    void check(const std::string& what, const Pair& p) {
+        std::vector<float> v = p.gpu_host();
+        auto [it, first] = first_.try_emplace(what, v);
+        if (first) return;
+        INFO(what, ": result changed with the thread order");
+        CHECK(std::memcmp(it->second.data(), v.data(), v.size() * sizeof(float)) == 0);
+    }
+
+private:
+    std::map<std::string, std::vector<float>> first_;
+};
 
 }  // namespace mcseg::test

@@ -4,6 +4,8 @@
 // kernels' tiles, channel counts that do not fill a block, ties in max-pool windows).
 // Outputs start as NaN on both sides, so an element a kernel forgets to write fails. Also:
 // the caching allocator, and resolve_device / the lazily made CUDA backend (engine/backend.h).
+// Under emulation, convolution and batch-norm results must also be bit-identical across thread
+// orders (the kernels are deterministic).
 //
 // Tolerances (|cuda - cpu| <= atol + rtol·|cpu|): exact for fill, copy, mul, pooling, ReLU and
 // dropout (same arithmetic); 1e-6 absolute for axpy (nvcc fuses its multiply-add); 1e-4/1e-4
@@ -47,6 +49,7 @@ void check_conv(const Conv3x3Shape& s) {
     size_t ny = size_t(s.n) * s.c_out * s.h_out() * s.w_out();
     Pair x(nx, random_vector(nx, 1)), w(nw, random_vector(nw, 2, -0.2f, 0.2f)),
         b(size_t(s.c_out), random_vector(size_t(s.c_out), 3)), dy(ny, random_vector(ny, 4));
+    SameBitsEveryOrder same;
     for_each_thread_order([&] {
         Pair y(ny), dx(nx), dw(nw), db(size_t(s.c_out));
         cpu_backend().conv3x3_forward(s, x.cpu(), w.cpu(), b.cpu(), y.cpu());
@@ -59,6 +62,10 @@ void check_conv(const Conv3x3Shape& s) {
         cuda_under_test().conv3x3_backward_weight(s, x.gpu(), dy.gpu(), dw.gpu(), db.gpu());
         expect_close("conv3x3_backward_weight dweight", dw, 1e-3f, 1e-4f);
         expect_close("conv3x3_backward_weight dbias", db, 1e-3f, 1e-4f);
+        same.check("conv3x3_forward", y);
+        same.check("conv3x3_backward_input", dx);
+        same.check("conv3x3_backward_weight dweight", dw);
+        same.check("conv3x3_backward_weight dbias", db);
     });
 }
 
@@ -86,6 +93,7 @@ void check_batchnorm(const BatchNormShape& s) {
     std::vector<float> xv = random_vector(nx, 7, -2.0f, 3.0f);
     Pair x(nx, xv), dy(nx, random_vector(nx, 8)), gamma(nc, random_vector(nc, 9, 0.5f, 1.5f)),
         beta(nc, random_vector(nc, 10));
+    SameBitsEveryOrder same;
     for_each_thread_order([&] {
         Pair y(nx), mean(nc), invstd(nc), rmean(nc, random_vector(nc, 11)),
             rvar(nc, random_vector(nc, 12, 0.5f, 2.0f)), dx(nx), dgamma(nc), dbeta(nc);
@@ -108,6 +116,9 @@ void check_batchnorm(const BatchNormShape& s) {
         expect_close("batchnorm backward dx", dx, 1e-4f, 1e-4f);
         expect_close("batchnorm backward dgamma", dgamma, 1e-3f, 1e-4f);
         expect_close("batchnorm backward dbeta", dbeta, 1e-3f, 1e-4f);
+        same.check("batchnorm backward dx", dx);
+        same.check("batchnorm backward dgamma", dgamma);
+        same.check("batchnorm running_var", rvar);
 
         cpu_backend().batchnorm_forward_eval(s, x.cpu(), gamma.cpu(), beta.cpu(), rmean.cpu(),
                                              rvar.cpu(), 1e-5f, y.cpu());
