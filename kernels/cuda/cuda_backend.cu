@@ -85,6 +85,7 @@ void CudaBackend::release_cache() {
 }
 
 void* CudaBackend::allocate(size_t bytes) {
+    std::lock_guard<std::mutex> lock(alloc_mutex_);
     size_t cls = size_class(bytes);
     auto it = free_.find(cls);
     if (it != free_.end() && !it->second.empty()) {
@@ -108,7 +109,9 @@ void* CudaBackend::allocate(size_t bytes) {
 }
 
 void CudaBackend::deallocate(void* p, size_t bytes) {
-    if (p) free_[size_class(bytes)].push_back(p);
+    if (!p) return;
+    std::lock_guard<std::mutex> lock(alloc_mutex_);
+    free_[size_class(bytes)].push_back(p);
 }
 
 float* CudaBackend::workspace(size_t floats) {

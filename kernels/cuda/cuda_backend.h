@@ -5,10 +5,12 @@
 // It owns one stream (every method enqueues on it, in order), a cuBLAS handle, and a caching
 // allocator: freed blocks go to per-size-class free lists and are handed out again, so a
 // training loop calls cudaMalloc only while its working set is still growing. Reusing a block
-// freed on the same stream is safe because the stream runs in order.
+// freed on the same stream is safe because the stream runs in order. allocate/deallocate are
+// thread-safe (a tensor may die on any thread); the ops are meant for one host thread at a time.
 #pragma once
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -100,13 +102,14 @@ private:
                 const float* B, int ldb, float* C, int ldc, const float* bias);
     // Scratch device memory for multi-kernel ops; grows, never shrinks; valid until the next call.
     float* workspace(size_t floats);
-    void release_cache();
+    void release_cache();  // with alloc_mutex_ held
 
     int device_;
     std::string device_name_;
     cudaStream_t stream_ = nullptr;
     cublasHandle_t cublas_ = nullptr;
     GemmImpl gemm_ = GemmImpl::Tiled;
+    std::mutex alloc_mutex_;                      // guards free_, reserved_, malloc_calls_
     std::map<size_t, std::vector<void*>> free_;  // size class -> cached blocks
     size_t reserved_ = 0, malloc_calls_ = 0;
     float* workspace_ = nullptr;
