@@ -34,13 +34,12 @@ __global__ void channel_partials_kernel(BatchNormShape s, Reduce mode, const flo
                                         const float* dy, const float* mean, float* partial) {
     __shared__ float scratch[32];
     int S = gridDim.x, split = blockIdx.x, c = blockIdx.y;
-    size_t count = size_t(s.n) * s.hw;
-    size_t chunk = (count + S - 1) / S;
-    size_t begin = chunk * split, end = begin + chunk < count ? begin + chunk : count;
+    const unsigned hw = s.hw, count = unsigned(s.n) * hw, chunk = (count + S - 1) / S;
+    const unsigned begin = chunk * split, end = begin + chunk < count ? begin + chunk : count;
     float mu = mode == Reduce::Sum ? 0.0f : mean[c];
     float a = 0.0f, b = 0.0f;
-    for (size_t j = begin + threadIdx.x; j < end; j += blockDim.x) {
-        size_t idx = (j / s.hw * s.c + c) * s.hw + j % s.hw;
+    for (unsigned j = begin + threadIdx.x; j < end; j += blockDim.x) {
+        size_t idx = (size_t(j / hw) * s.c + c) * hw + j % hw;
         float v = x[idx];
         if (mode == Reduce::Sum) {
             a += v;
@@ -97,10 +96,9 @@ __global__ void finalize_backward_kernel(BatchNormShape s, int S, const float* p
 __global__ void normalize_kernel(BatchNormShape s, const float* x, const float* gamma,
                                  const float* beta, const float* mean, const float* invstd,
                                  float* y) {
-    size_t total = size_t(s.n) * s.c * s.hw;
-    for (size_t i = size_t(blockIdx.x) * blockDim.x + threadIdx.x; i < total;
-         i += size_t(gridDim.x) * blockDim.x) {
-        int c = int(i / s.hw % s.c);
+    const unsigned total = unsigned(s.n) * s.c * s.hw, hw = s.hw, channels = s.c;
+    for (unsigned i = blockIdx.x * blockDim.x + threadIdx.x; i < total; i += gridDim.x * blockDim.x) {
+        unsigned c = i / hw % channels;
         y[i] = (x[i] - mean[c]) * invstd[c] * gamma[c] + beta[c];
     }
 }
@@ -108,10 +106,9 @@ __global__ void normalize_kernel(BatchNormShape s, const float* x, const float* 
 __global__ void eval_kernel(BatchNormShape s, const float* x, const float* gamma, const float* beta,
                             const float* running_mean, const float* running_var, float eps,
                             float* y) {
-    size_t total = size_t(s.n) * s.c * s.hw;
-    for (size_t i = size_t(blockIdx.x) * blockDim.x + threadIdx.x; i < total;
-         i += size_t(gridDim.x) * blockDim.x) {
-        int c = int(i / s.hw % s.c);
+    const unsigned total = unsigned(s.n) * s.c * s.hw, hw = s.hw, channels = s.c;
+    for (unsigned i = blockIdx.x * blockDim.x + threadIdx.x; i < total; i += gridDim.x * blockDim.x) {
+        unsigned c = i / hw % channels;
         y[i] = (x[i] - running_mean[c]) / sqrtf(running_var[c] + eps) * gamma[c] + beta[c];
     }
 }
@@ -120,11 +117,10 @@ __global__ void eval_kernel(BatchNormShape s, const float* x, const float* gamma
 __global__ void backward_dx_kernel(BatchNormShape s, const float* x, const float* dy,
                                    const float* gamma, const float* mean, const float* invstd,
                                    const float* dgamma, const float* dbeta, float* dx) {
-    size_t total = size_t(s.n) * s.c * s.hw;
+    const unsigned total = unsigned(s.n) * s.c * s.hw, hw = s.hw, channels = s.c;
     float inv_m = 1.0f / (float(s.n) * float(s.hw));
-    for (size_t i = size_t(blockIdx.x) * blockDim.x + threadIdx.x; i < total;
-         i += size_t(gridDim.x) * blockDim.x) {
-        int c = int(i / s.hw % s.c);
+    for (unsigned i = blockIdx.x * blockDim.x + threadIdx.x; i < total; i += gridDim.x * blockDim.x) {
+        unsigned c = i / hw % channels;
         float xhat = (x[i] - mean[c]) * invstd[c];
         dx[i] = gamma[c] * invstd[c] * (dy[i] - dbeta[c] * inv_m - xhat * dgamma[c] * inv_m);
     }
@@ -143,12 +139,17 @@ static void check_workspace(const BatchNormShape& s, const Workspace& ws) {
         fail("batchnorm: workspace of ", ws.floats, " floats is too small");
 }
 
+static void check_size(const BatchNormShape& s) {
+    require_32bit_index(size_t(s.n) * s.c * s.hw, "batchnorm");
+}
+
 void batchnorm_forward_train(cudaStream_t st, const BatchNormShape& s, const float* x,
                              const float* gamma, const float* beta, float eps, float momentum,
                              float* y, float* save_mean, float* save_invstd, float* running_mean,
                              float* running_var, Workspace ws) {
     int S = splits_for(s);
     check_workspace(s, ws);
+    check_size(s);
     dim3 grid(unsigned(S), unsigned(s.c));
     size_t total = size_t(s.n) * s.c * s.hw;
     launch(channel_partials_kernel, {grid, kThreads, 0, st}, s, Reduce::Sum, x, nullptr, nullptr,
@@ -165,6 +166,7 @@ void batchnorm_forward_train(cudaStream_t st, const BatchNormShape& s, const flo
 void batchnorm_forward_eval(cudaStream_t st, const BatchNormShape& s, const float* x,
                             const float* gamma, const float* beta, const float* running_mean,
                             const float* running_var, float eps, float* y) {
+    check_size(s);
     size_t total = size_t(s.n) * s.c * s.hw;
     launch(eval_kernel, {blocks_for(total), kThreads, 0, st}, s, x, gamma, beta, running_mean,
            running_var, eps, y);
@@ -175,6 +177,7 @@ void batchnorm_backward(cudaStream_t st, const BatchNormShape& s, const float* x
                         float* dx, float* dgamma, float* dbeta, Workspace ws) {
     int S = splits_for(s);
     check_workspace(s, ws);
+    check_size(s);
     size_t total = size_t(s.n) * s.c * s.hw;
     launch(channel_partials_kernel, {dim3(unsigned(S), unsigned(s.c)), kThreads, 0, st}, s,
            Reduce::Backward, x, dy, save_mean, ws.data);

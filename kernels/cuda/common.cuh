@@ -11,6 +11,12 @@ namespace mcseg::cuda {
 
 constexpr unsigned kThreads = 256;  // block size of the 1-D kernels
 
+// Kernels that split a flat index with / and % do it in 32 bits (64-bit division costs tens of
+// instructions on a GPU), so their tensors must hold fewer than 2^31 elements.
+inline void require_32bit_index(size_t n, const char* op) {
+    if (n > size_t(0x7fffffff)) fail(op, ": ", n, " elements; the CUDA kernels index at most 2^31 - 1");
+}
+
 // Blocks for a grid-stride loop over n items: enough to fill a large GPU, never more than needed.
 inline unsigned blocks_for(size_t n, unsigned threads = kThreads) {
     size_t b = (n + threads - 1) / threads;

@@ -129,12 +129,13 @@ __global__ void conv3x3_wgrad_partial_kernel(Conv3x3Shape s, int ho, int wo, con
     __shared__ float red[kWgThreads][kWgValues + 1];  // +1: conflict-free rows and columns
     const int ci = blockIdx.x, o0 = int(blockIdx.y) * kWgOut, split = blockIdx.z, S = gridDim.z;
     const int tid = threadIdx.x;
-    const size_t count = size_t(s.n) * ho * wo, chunk = (count + S - 1) / S;
-    const size_t begin = chunk * split, end = begin + chunk < count ? begin + chunk : count;
+    const unsigned uho = unsigned(ho), uwo = unsigned(wo);
+    const unsigned count = unsigned(s.n) * uho * uwo, chunk = (count + S - 1) / S;
+    const unsigned begin = chunk * split, end = begin + chunk < count ? begin + chunk : count;
     float acc[kWgValues] = {};
-    for (size_t p = begin + tid; p < end; p += kWgThreads) {
-        int ox = int(p % wo), oy = int(p / wo % ho);
-        size_t image = p / (size_t(wo) * ho);
+    for (unsigned p = begin + tid; p < end; p += kWgThreads) {
+        int ox = int(p % uwo), oy = int(p / uwo % uho);
+        size_t image = p / (uwo * uho);
         float d[kWgOut];
         for (int j = 0; j < kWgOut; ++j) {
             int o = o0 + j;
@@ -205,6 +206,7 @@ void conv3x3_backward_weight(cudaStream_t st, const Conv3x3Shape& s, const float
                              const float* dy, float* dw, float* db, Workspace ws) {
     int S = wgrad_splits(s);
     size_t weights = size_t(s.c_out) * s.c_in * 9;
+    require_32bit_index(size_t(s.n) * s.h_out() * s.w_out(), "conv3x3_backward_weight");
     if (ws.floats < conv3x3_backward_weight_workspace_floats(s))
         fail("conv3x3_backward_weight: workspace of ", ws.floats, " floats is too small");
     float* partial_w = ws.data;

@@ -62,10 +62,9 @@ __global__ void gemm_tiled_kernel(bool trans_a, bool trans_b, int M, int N, int 
 }
 
 __global__ void add_row_bias_kernel(float* C, int M, int N, const float* bias) {
-    size_t total = size_t(M) * N;
-    for (size_t i = size_t(blockIdx.x) * blockDim.x + threadIdx.x; i < total;
-         i += size_t(gridDim.x) * blockDim.x)
-        C[i] += bias[i % N];
+    const unsigned total = unsigned(M) * unsigned(N), cols = unsigned(N);
+    for (unsigned i = blockIdx.x * blockDim.x + threadIdx.x; i < total; i += gridDim.x * blockDim.x)
+        C[i] += bias[i % cols];
 }
 
 // One thread per column; consecutive threads read consecutive columns of a row (coalesced).
@@ -89,6 +88,7 @@ void gemm_tiled(cudaStream_t s, bool trans_a, bool trans_b, int M, int N, int K,
 
 void add_row_bias(cudaStream_t s, float* C, int M, int N, const float* bias) {
     size_t total = size_t(M) * N;
+    require_32bit_index(total, "add_row_bias");
     if (total) launch(add_row_bias_kernel, {blocks_for(total), kThreads, 0, s}, C, M, N, bias);
 }
 

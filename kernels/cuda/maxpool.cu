@@ -23,31 +23,27 @@ __device__ __forceinline__ int window_argmax(const float* p, int w) {
 }
 
 __global__ void maxpool_forward_kernel(Pool2x2Shape s, const float* x, float* y) {
-    int ho = s.h / 2, wo = s.w / 2;  // h_out()/w_out() are host-only
-    size_t total = size_t(s.n) * s.c * ho * wo;
-    for (size_t i = size_t(blockIdx.x) * blockDim.x + threadIdx.x; i < total;
-         i += size_t(gridDim.x) * blockDim.x) {
-        int ox = int(i % wo), oy = int(i / wo % ho);
-        size_t plane = i / (size_t(wo) * ho);
-        const float* p = x + plane * s.h * s.w + size_t(2 * oy) * s.w + 2 * ox;
+    const unsigned ho = s.h / 2, wo = s.w / 2;  // h_out()/w_out() are host-only
+    const unsigned total = unsigned(s.n) * s.c * ho * wo;
+    for (unsigned i = blockIdx.x * blockDim.x + threadIdx.x; i < total; i += gridDim.x * blockDim.x) {
+        unsigned ox = i % wo, oy = i / wo % ho, plane = i / (wo * ho);
+        const float* p = x + size_t(plane) * s.h * s.w + (2 * oy) * s.w + 2 * ox;
         int a = window_argmax(p, s.w);
         y[i] = p[(a / 2) * s.w + a % 2];
     }
 }
 
 __global__ void maxpool_backward_kernel(Pool2x2Shape s, const float* x, const float* dy, float* dx) {
-    int ho = s.h / 2, wo = s.w / 2;  // h_out()/w_out() are host-only
-    size_t total = size_t(s.n) * s.c * s.h * s.w;
-    for (size_t i = size_t(blockIdx.x) * blockDim.x + threadIdx.x; i < total;
-         i += size_t(gridDim.x) * blockDim.x) {
-        int ix = int(i % s.w), iy = int(i / s.w % s.h);
-        size_t plane = i / (size_t(s.w) * s.h);
-        int oy = iy / 2, ox = ix / 2;
+    const unsigned ho = s.h / 2, wo = s.w / 2, h = s.h, w = s.w;  // h_out()/w_out(): host-only
+    const unsigned total = unsigned(s.n) * s.c * h * w;
+    for (unsigned i = blockIdx.x * blockDim.x + threadIdx.x; i < total; i += gridDim.x * blockDim.x) {
+        unsigned ix = i % w, iy = i / w % h, plane = i / (w * h);
+        unsigned oy = iy / 2, ox = ix / 2;
         float g = 0.0f;
         if (oy < ho && ox < wo) {
-            const float* p = x + plane * s.h * s.w + size_t(2 * oy) * s.w + 2 * ox;
-            int a = window_argmax(p, s.w);
-            if (a == (iy % 2) * 2 + ix % 2) g = dy[(plane * ho + oy) * wo + ox];
+            const float* p = x + size_t(plane) * h * w + (2 * oy) * w + 2 * ox;
+            unsigned a = unsigned(window_argmax(p, s.w));
+            if (a == (iy % 2) * 2 + ix % 2) g = dy[(size_t(plane) * ho + oy) * wo + ox];
         }
         dx[i] = g;
     }
@@ -57,12 +53,14 @@ __global__ void maxpool_backward_kernel(Pool2x2Shape s, const float* x, const fl
 
 void maxpool2x2_forward(cudaStream_t st, const Pool2x2Shape& s, const float* x, float* y) {
     size_t total = size_t(s.n) * s.c * s.h_out() * s.w_out();
+    require_32bit_index(size_t(s.n) * s.c * s.h * s.w, "maxpool2x2_forward");
     if (total) launch(maxpool_forward_kernel, {blocks_for(total), kThreads, 0, st}, s, x, y);
 }
 
 void maxpool2x2_backward(cudaStream_t st, const Pool2x2Shape& s, const float* x, const float* dy,
                          float* dx) {
     size_t total = size_t(s.n) * s.c * s.h * s.w;
+    require_32bit_index(total, "maxpool2x2_backward");
     if (total) launch(maxpool_backward_kernel, {blocks_for(total), kThreads, 0, st}, s, x, dy, dx);
 }
 

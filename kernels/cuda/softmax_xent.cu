@@ -37,11 +37,10 @@ __global__ void softmax_xent_forward_kernel(int n, int k, const float* logits, c
 
 __global__ void softmax_xent_backward_kernel(int n, int k, const float* probs, const float* labels,
                                              const float* dloss, float* dlogits) {
-    size_t total = size_t(n) * k;
+    const unsigned total = unsigned(n) * unsigned(k), classes = unsigned(k);
     float scale = dloss[0] / float(n);
-    for (size_t i = size_t(blockIdx.x) * blockDim.x + threadIdx.x; i < total;
-         i += size_t(gridDim.x) * blockDim.x) {
-        int row = int(i / k), col = int(i % k);
+    for (unsigned i = blockIdx.x * blockDim.x + threadIdx.x; i < total; i += gridDim.x * blockDim.x) {
+        int row = int(i / classes), col = int(i % classes);
         float onehot = int(labels[row]) == col ? 1.0f : 0.0f;
         dlogits[i] = scale * (probs[i] - onehot);
     }
@@ -57,6 +56,7 @@ void softmax_xent_forward(cudaStream_t s, int n, int k, const float* logits, con
 void softmax_xent_backward(cudaStream_t s, int n, int k, const float* probs, const float* labels,
                            const float* dloss, float* dlogits) {
     size_t total = size_t(n) * k;
+    require_32bit_index(total, "softmax_xent_backward");
     launch(softmax_xent_backward_kernel, {blocks_for(total), kThreads, 0, s}, n, k, probs, labels,
            dloss, dlogits);
 }
