@@ -101,6 +101,7 @@ struct Worker {
     std::vector<Fiber*> all;
     std::vector<ThreadState> threads;
     std::vector<unsigned> order;
+    std::vector<unsigned> live, waiting;  // per warp: threads not done, threads at a warp barrier
     std::vector<unsigned char> dynamic_shared;
     std::vector<uint64_t> warp_scratch;
     BlockState block{};
@@ -217,7 +218,8 @@ void Worker::run_block(uint64_t linear_block, dim3 grid, dim3 dim, size_t shmem)
         t.status = Runnable;
         t.fiber = nullptr;
     }
-    std::vector<unsigned> live(warps), waiting(warps);
+    live.resize(warps);
+    waiting.resize(warps);
     for (uint64_t pass = 0;; ++pass) {
         make_order(order, n, linear_block, pass);
         for (unsigned i : order)
