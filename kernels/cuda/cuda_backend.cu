@@ -213,7 +213,9 @@ void CudaBackend::dropout_mask(float* mask, size_t n, float p, uint64_t seed, ui
 void CudaBackend::matmul(bool trans_a, bool trans_b, int M, int N, int K, const float* A, int lda,
                          const float* B, int ldb, float* C, int ldc, const float* bias) {
     if (gemm_ == GemmImpl::Tiled) {
-        gemm_tiled(stream_, trans_a, trans_b, M, N, K, A, lda, B, ldb, C, ldc, bias);
+        size_t floats = gemm_workspace_floats(M, N, K);
+        gemm_tiled(stream_, trans_a, trans_b, M, N, K, A, lda, B, ldb, C, ldc, bias,
+                   {floats ? workspace(floats) : nullptr, floats});
         return;
     }
     // Row-major C = op(A)·op(B) is column-major Cᵀ = op(B)ᵀ·op(A)ᵀ: swap operands for cuBLAS.

@@ -56,8 +56,10 @@ void batchnorm_backward(cudaStream_t s, const BatchNormShape& sh, const float* x
                         float* dx, float* dgamma, float* dbeta, Workspace ws);
 
 // gemm.cu — row-major C[M×N] = op(A)·op(B) (+ bias[N] on every row when bias is not null).
+size_t gemm_workspace_floats(int M, int N, int K);  // split-K partials; 0 when K is not split
 void gemm_tiled(cudaStream_t s, bool trans_a, bool trans_b, int M, int N, int K, const float* A,
-                int lda, const float* B, int ldb, float* C, int ldc, const float* bias);
+                int lda, const float* B, int ldb, float* C, int ldc, const float* bias,
+                Workspace ws);
 void add_row_bias(cudaStream_t s, float* C, int M, int N, const float* bias);
 void column_sums(cudaStream_t s, const float* A, int M, int N, float* out);  // out[j] = Σ_i A[i][j]
 
