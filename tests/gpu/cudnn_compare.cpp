@@ -329,6 +329,7 @@ int main(int argc, char** argv) {
                 j["batch"] = batch;
                 j["c_in"] = l.shape.c_in;
                 j["side"] = l.shape.h;
+                if (l.name == "conv1") j["backward_data"]["used_in_training"] = false;  // input needs no gradient
                 timing.push_back(j);
             }
         }
