@@ -1,5 +1,6 @@
-// apps/cmd_demo.cpp — `mcseg demo --out DIR [--steps S] [--seed S]`: a short, self-contained
-// training run of the paper's network on generated patches, to show the engine learning.
+// apps/cmd_demo.cpp — `mcseg demo --out DIR [--steps S] [--seed S] [--threads T]`: a short,
+// self-contained training run of the paper's network on generated patches, to show the engine
+// learning.
 //
 // Each 29×29 patch is a textured, noisy background (a few random low-frequency waves plus
 // Gaussian noise); a positive patch also holds 1–3 small bright Gaussian spots, a stand-in for
@@ -7,7 +8,15 @@
 // the paper's) on freshly generated balanced minibatches, printing step, loss and batch
 // accuracy; then its weights go to DIR/demo.safetensors (with the config and the results in
 // the metadata) and its accuracy on a held-out set of patches never trained on is printed.
-// Everything is drawn from Philox with the seed, so a run is reproducible.
+// Everything is drawn from Philox with the seed, so a run is reproducible (and, since the CPU
+// backend's results do not depend on the thread count, identical for any --threads).
+//
+// It runs on one thread by default: a batch of 32 small patches gives each op too little work
+// for a second thread to pay off much, and when the machine is busy with other work, OpenMP's
+// spin-waiting threads made the run 10x slower (measured under a load average of 11: 95 s on
+// two threads, 7 s on one).
+#include <omp.h>
+
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -84,14 +93,25 @@ double accuracy(const Tensor& probs, const Tensor& labels) {
     return static_cast<double>(right) / l.size();
 }
 
+// Sets the OpenMP thread count for its lifetime, then restores the previous one.
+struct ThreadCount {
+    int previous = omp_get_max_threads();
+    explicit ThreadCount(int n) { omp_set_num_threads(n); }
+    ~ThreadCount() { omp_set_num_threads(previous); }
+};
+
 int run_demo(int argc, char** argv) {
-    Args a(argc, argv, "mcseg demo --out DIR [--steps S] [--seed S]",
+    Args a(argc, argv, "mcseg demo --out DIR [--steps S] [--seed S] [--threads T]",
            "Train the paper's network briefly on generated patches (bright spots on a textured\n"
            "background vs background only), print the progress, save the weights in DIR.");
     a.option("--out", "DIR", "folder for demo.safetensors (created if missing)");
     a.option("--steps", "S", "training steps (minibatches of 32)", "500");
     a.option("--seed", "S", "random seed for data, initialisation and dropout", "1");
+    a.option("--threads", "T", "CPU threads (OpenMP)", "1");
     if (a.parse()) return 0;
+    const long long threads = a.get_int("--threads");
+    if (threads < 1 || threads > 1024) fail("--threads must be in 1..1024, got ", threads);
+    const ThreadCount thread_count(static_cast<int>(threads));
     const long long steps = a.get_int("--steps"), seed_arg = a.get_int("--seed");
     if (steps < 1 || steps > 1000000) fail("--steps must be in 1..1000000, got ", steps);
     if (seed_arg < 0) fail("--seed must be non-negative, got ", seed_arg);
