@@ -2,7 +2,7 @@
 //
 // For one image, im2col lays the input out as a matrix col[K = c_in·9, P = h_out·w_out] whose
 // row (ci, ky, kx) holds x[ci, oy+ky-pad, ox+kx-pad] for every output pixel (0 outside the
-// image). Then
+// image; see pad_image for how the border is handled). Then
 //   forward          y[c_out, P]   = W[c_out, K] · col + bias
 //   backward input   dcol[K, P]    = Wᵀ · dy,   dx = col2im(dcol)  (adds each entry back to the
 //                                                                    pixel it came from)
@@ -21,53 +21,58 @@ namespace mcseg {
 
 namespace {
 
-// The output columns [ox_begin, ox_end) whose source column ox+kx-pad lies inside [0, w).
-struct ColRange {
-    int begin, end;
-};
-ColRange valid_columns(const Conv3x3Shape& s, int kx) {
-    int shift = kx - s.pad;
-    return {std::max(0, -shift), std::min(s.w_out(), s.w - shift)};
+// With pad = 1 an image is first copied into a zero-bordered buffer [c_in, h+2, w+2], so every
+// (ci, ky, kx, oy) row segment of col is one branch-free copy of w_out floats from a plane of
+// width wp = w + 2·pad (with pad = 0 the image itself is that plane). The copy of the image is
+// 1/9 of col's size; the per-pixel bounds checks it replaces cost more than the copy itself.
+void pad_image(const Conv3x3Shape& s, const float* x, float* xp) {
+    const int hp = s.h + 2, wp = s.w + 2;
+    for (int ci = 0; ci < s.c_in; ++ci) {
+        float* plane = xp + static_cast<long>(ci) * hp * wp;
+        std::fill(plane, plane + wp, 0.0f);
+        for (int iy = 0; iy < s.h; ++iy) {
+            float* row = plane + static_cast<long>(iy + 1) * wp;
+            row[0] = row[wp - 1] = 0.0f;
+            std::copy(x + (static_cast<long>(ci) * s.h + iy) * s.w, x + (static_cast<long>(ci) * s.h + iy + 1) * s.w, row + 1);
+        }
+        std::fill(plane + static_cast<long>(hp - 1) * wp, plane + static_cast<long>(hp) * wp, 0.0f);
+    }
 }
 
-void im2col(const Conv3x3Shape& s, const float* x, float* col) {
-    const int ho = s.h_out(), wo = s.w_out();
+void im2col(const Conv3x3Shape& s, const float* planes, float* col) {
+    const int ho = s.h_out(), wo = s.w_out(), hp = s.h + 2 * s.pad, wp = s.w + 2 * s.pad;
     for (int ci = 0; ci < s.c_in; ++ci)
         for (int ky = 0; ky < 3; ++ky)
             for (int kx = 0; kx < 3; ++kx) {
-                float* row = col + static_cast<long>((ci * 3 + ky) * 3 + kx) * ho * wo;
-                ColRange r = valid_columns(s, kx);
-                for (int oy = 0; oy < ho; ++oy) {
-                    float* out = row + static_cast<long>(oy) * wo;
-                    int iy = oy + ky - s.pad;
-                    if (iy < 0 || iy >= s.h) {
-                        std::fill(out, out + wo, 0.0f);
-                        continue;
-                    }
-                    const float* in = x + (static_cast<long>(ci) * s.h + iy) * s.w + kx - s.pad;
-                    for (int ox = 0; ox < r.begin; ++ox) out[ox] = 0.0f;
-                    for (int ox = r.begin; ox < r.end; ++ox) out[ox] = in[ox];
-                    for (int ox = r.end; ox < wo; ++ox) out[ox] = 0.0f;
-                }
+                float* out = col + static_cast<long>((ci * 3 + ky) * 3 + kx) * ho * wo;
+                const float* in = planes + static_cast<long>(ci) * hp * wp + ky * wp + kx;
+                for (int oy = 0; oy < ho; ++oy, out += wo, in += wp)
+                    for (int ox = 0; ox < wo; ++ox) out[ox] = in[ox];
             }
 }
 
-void col2im(const Conv3x3Shape& s, const float* col, float* dx) {
-    const int ho = s.h_out(), wo = s.w_out();
-    std::fill(dx, dx + static_cast<long>(s.c_in) * s.h * s.w, 0.0f);
+// The adjoint of im2col: adds every col entry back onto the (padded) plane pixel it came from.
+void col2im(const Conv3x3Shape& s, const float* col, float* planes) {
+    const int ho = s.h_out(), wo = s.w_out(), hp = s.h + 2 * s.pad, wp = s.w + 2 * s.pad;
+    std::fill(planes, planes + static_cast<long>(s.c_in) * hp * wp, 0.0f);
     for (int ci = 0; ci < s.c_in; ++ci)
         for (int ky = 0; ky < 3; ++ky)
             for (int kx = 0; kx < 3; ++kx) {
-                const float* row = col + static_cast<long>((ci * 3 + ky) * 3 + kx) * ho * wo;
-                ColRange r = valid_columns(s, kx);
-                for (int oy = 0; oy < ho; ++oy) {
-                    int iy = oy + ky - s.pad;
-                    if (iy < 0 || iy >= s.h) continue;
-                    const float* in = row + static_cast<long>(oy) * wo;
-                    float* out = dx + (static_cast<long>(ci) * s.h + iy) * s.w + kx - s.pad;
-                    for (int ox = r.begin; ox < r.end; ++ox) out[ox] += in[ox];
-                }
+                const float* in = col + static_cast<long>((ci * 3 + ky) * 3 + kx) * ho * wo;
+                float* out = planes + static_cast<long>(ci) * hp * wp + ky * wp + kx;
+                for (int oy = 0; oy < ho; ++oy, in += wo, out += wp)
+                    for (int ox = 0; ox < wo; ++ox) out[ox] += in[ox];
             }
+}
+
+// dx = the interior of the padded planes.
+void unpad_image(const Conv3x3Shape& s, const float* xp, float* dx) {
+    const int hp = s.h + 2, wp = s.w + 2;
+    for (int ci = 0; ci < s.c_in; ++ci)
+        for (int iy = 0; iy < s.h; ++iy) {
+            const float* row = xp + (static_cast<long>(ci) * hp + iy + 1) * wp + 1;
+            std::copy(row, row + s.w, dx + (static_cast<long>(ci) * s.h + iy) * s.w);
+        }
 }
 
 // Number of partial weight gradients (see conv3x3_backward_weight); enough to keep every
@@ -76,13 +81,25 @@ constexpr int kWeightGradGroups = 16;
 
 long col_size(const Conv3x3Shape& s) { return static_cast<long>(s.c_in) * 9 * s.h_out() * s.w_out(); }
 
-// The calling thread's col buffer, kept across calls (OpenMP's worker threads persist), so a
-// convolution neither allocates, zero-fills nor page-faults a fresh buffer every time.
-float* thread_col(const Conv3x3Shape& s) {
-    thread_local std::vector<float> buffer;
-    const size_t n = static_cast<size_t>(col_size(s));
-    if (buffer.size() < n) buffer.resize(n);
-    return buffer.data();
+// The calling thread's scratch buffers, kept across calls (OpenMP's worker threads persist), so
+// a convolution neither allocates, zero-fills nor page-faults fresh buffers every time:
+// col [K, P] and, for pad = 1, the padded image planes [c_in, h+2, w+2].
+struct Scratch {
+    float* col;
+    float* planes;  // nullptr when pad == 0
+};
+Scratch thread_scratch(const Conv3x3Shape& s) {
+    thread_local std::vector<float> col, planes;
+    if (col.size() < static_cast<size_t>(col_size(s))) col.resize(col_size(s));
+    const size_t np = s.pad ? static_cast<size_t>(s.c_in) * (s.h + 2) * (s.w + 2) : 0;
+    if (planes.size() < np) planes.resize(np);
+    return {col.data(), s.pad ? planes.data() : nullptr};
+}
+
+// im2col of image x through the scratch buffers.
+void image_to_col(const Conv3x3Shape& s, const float* x, const Scratch& b) {
+    if (s.pad) pad_image(s, x, b.planes);
+    im2col(s, s.pad ? b.planes : x, b.col);
 }
 
 }  // namespace
@@ -92,13 +109,13 @@ void CpuBackend::conv3x3_forward(const Conv3x3Shape& s, const float* x, const fl
     const int K = s.c_in * 9, P = s.h_out() * s.w_out();
 #pragma omp parallel if (s.n > 1)
     {
-        float* col = thread_col(s);
+        const Scratch b = thread_scratch(s);
 #pragma omp for schedule(static)
         for (int i = 0; i < s.n; ++i) {
             float* yi = y + static_cast<long>(i) * s.c_out * P;
-            im2col(s, x + static_cast<long>(i) * s.c_in * s.h * s.w, col);
+            image_to_col(s, x + static_cast<long>(i) * s.c_in * s.h * s.w, b);
             for (int co = 0; co < s.c_out; ++co) std::fill(yi + static_cast<long>(co) * P, yi + static_cast<long>(co + 1) * P, bias[co]);
-            gemm(false, false, s.c_out, P, K, 1.0f, weight, K, col, P, 1.0f, yi, P);
+            gemm(false, false, s.c_out, P, K, 1.0f, weight, K, b.col, P, 1.0f, yi, P);
         }
     }
 }
@@ -108,12 +125,14 @@ void CpuBackend::conv3x3_backward_input(const Conv3x3Shape& s, const float* dy, 
     const int K = s.c_in * 9, P = s.h_out() * s.w_out();
 #pragma omp parallel if (s.n > 1)
     {
-        float* dcol = thread_col(s);
+        const Scratch b = thread_scratch(s);
 #pragma omp for schedule(static)
         for (int i = 0; i < s.n; ++i) {
+            float* dxi = dx + static_cast<long>(i) * s.c_in * s.h * s.w;
             gemm(true, false, K, P, s.c_out, 1.0f, weight, K, dy + static_cast<long>(i) * s.c_out * P, P,
-                 0.0f, dcol, P);
-            col2im(s, dcol, dx + static_cast<long>(i) * s.c_in * s.h * s.w);
+                 0.0f, b.col, P);
+            col2im(s, b.col, s.pad ? b.planes : dxi);
+            if (s.pad) unpad_image(s, b.planes, dxi);
         }
     }
 }
@@ -132,14 +151,15 @@ void CpuBackend::conv3x3_backward_weight(const Conv3x3Shape& s, const float* x, 
     const bool transposed = K < s.c_out;
 #pragma omp parallel if (groups > 1)
     {
-        float* col = thread_col(s);
+        const Scratch b = thread_scratch(s);
+        const float* col = b.col;
 #pragma omp for schedule(static)
         for (int g = 0; g < groups; ++g) {
             float* mine = partial.data() + wsize * g;
             const int first = static_cast<int>(static_cast<long>(s.n) * g / groups);
             const int last = static_cast<int>(static_cast<long>(s.n) * (g + 1) / groups);
             for (int i = first; i < last; ++i) {
-                im2col(s, x + static_cast<long>(i) * s.c_in * s.h * s.w, col);
+                image_to_col(s, x + static_cast<long>(i) * s.c_in * s.h * s.w, b);
                 const float* dyi = dy + static_cast<long>(i) * s.c_out * P;
                 const float beta = i == first ? 0.0f : 1.0f;
                 if (transposed)
