@@ -107,6 +107,8 @@ public:
                                     float* dbeta) = 0;
 
     // ---- ReLU ---------------------------------------------------------------------------------
+    // y = x < 0 ? 0 : x, so a NaN passes through as in PyTorch (a diverging run must show a NaN
+    // loss, not be silently zeroed); backward: dx = y > 0 ? dy : 0.
     virtual void relu_forward(const float* x, float* y, size_t n) = 0;
     virtual void relu_backward(const float* y, const float* dy, float* dx, size_t n) = 0;  // uses output
 

@@ -115,6 +115,22 @@ TEST_CASE("train: resume after an interruption continues bit-identically") {
     fs::remove_all(split);
 }
 
+TEST_CASE("train: a NaN loss stops training and keeps the last good checkpoint") {
+    BlobSource data;
+    data.nan_at_step = 4;
+    fs::path dir = fresh_dir("mcseg_train_nan");
+    TrainObserver quiet;
+    Trainer t(tiny_net(), tiny_train(10), dir.string(), Device::CPU);
+    TrainResult r = t.run(data, data, quiet);
+    CHECK(r.outcome == TrainOutcome::Diverged);
+    CHECK(r.message.find("step 5") != std::string::npos);
+    SafeTensorsFile f = load_safetensors(t.checkpoint_path());
+    CHECK(f.metadata.at("mcseg.step") == "4");
+    for (const auto& [name, e] : f.entries)
+        for (float v : e.tensor.to_host()) REQUIRE(std::isfinite(v));
+    fs::remove_all(dir);
+}
+
 TEST_CASE("train: a folder holding a run is refused; weights reload with their config") {
     BlobSource data;
     fs::path dir = fresh_dir("mcseg_train_reuse");

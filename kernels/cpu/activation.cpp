@@ -11,7 +11,7 @@ namespace mcseg {
 
 void CpuBackend::relu_forward(const float* x, float* y, size_t n) {
 #pragma omp parallel for schedule(static) if (n > 65536)
-    for (size_t i = 0; i < n; ++i) y[i] = x[i] > 0.0f ? x[i] : 0.0f;
+    for (size_t i = 0; i < n; ++i) y[i] = x[i] < 0.0f ? 0.0f : x[i];  // NaN passes
 }
 
 void CpuBackend::relu_backward(const float* y, const float* dy, float* dx, size_t n) {

@@ -27,7 +27,7 @@ __global__ void mul_kernel(float* y, const float* a, const float* b, size_t n) {
 }
 
 __global__ void relu_forward_kernel(const float* x, float* y, size_t n) {
-    for (size_t i = first_index(); i < n; i += grid_stride()) y[i] = x[i] > 0.0f ? x[i] : 0.0f;
+    for (size_t i = first_index(); i < n; i += grid_stride()) y[i] = x[i] < 0.0f ? 0.0f : x[i];
 }
 
 // Uses the output: y > 0 exactly where x > 0.
