@@ -99,6 +99,31 @@ Tensor batchnorm(const Tensor& x, const Tensor& gamma, const Tensor& beta, Tenso
     if (!training) {
         b.batchnorm_forward_eval(s, x.data(), gamma.data(), beta.data(), running_mean.data(),
                                  running_var.data(), eps, y.data());
+        // Eval mode is the per-channel affine map y = γ·(x - μ)·invstd + β with constants μ and
+        // invstd = 1/sqrt(σ² + eps) (the running stats, copied now so a later training step
+        // cannot change them under this backward). Its backward is composed of backend calls:
+        //   dx = dy·γ·invstd            — the eval forward applied to dy with β = μ = 0;
+        //   dγ = Σ dy·x̂, dβ = Σ dy      — the same sums as training mode's backward, given μ and
+        //                                  invstd (whose dx, different in training mode, is unused);
+        //   invstd itself               — the eval forward of ones with γ = 1, β = μ = 0.
+        record(y, "batchnorm (eval)", {x, gamma, beta},
+               [x, gamma, mean = running_mean.clone(), var = running_var.clone(), eps, s](
+                   const Tensor&, const Tensor& dy) {
+                   Backend& b = dy.backend();
+                   const Device d = dy.device();
+                   Tensor ones = Tensor::full({s.c}, 1.0f, d), zeros = Tensor::zeros({s.c}, d);
+                   Tensor invstd = Tensor::empty({s.c}, d);
+                   b.batchnorm_forward_eval({1, s.c, 1}, ones.data(), ones.data(), zeros.data(),
+                                            zeros.data(), var.data(), eps, invstd.data());
+                   std::vector<Tensor> g{Tensor::empty(x.shape(), d), Tensor::empty({s.c}, d),
+                                         Tensor::empty({s.c}, d)};
+                   Tensor unused = Tensor::empty(x.shape(), d);
+                   b.batchnorm_backward(s, x.data(), dy.data(), gamma.data(), mean.data(), invstd.data(),
+                                        unused.data(), g[1].data(), g[2].data());
+                   b.batchnorm_forward_eval(s, dy.data(), gamma.data(), zeros.data(), zeros.data(),
+                                            var.data(), eps, g[0].data());
+                   return g;
+               });
         return y;
     }
     if (static_cast<long>(s.n) * s.hw < 2)

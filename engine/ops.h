@@ -20,8 +20,8 @@ Tensor maxpool2x2(const Tensor& x);
 
 // Batch norm over the channels of x [n, c, h, w] (BatchNorm2d) or x [n, c] (BatchNorm1d).
 // training: batch statistics, running stats updated in place (PyTorch's rule, unbiased variance).
-// eval: running statistics. Eval mode is inference only: it records nothing on the tape (its
-// output does not require grad); train the network in training mode.
+// eval: running statistics, left unchanged; differentiable like PyTorch's eval mode (the
+// running statistics are constants).
 Tensor batchnorm(const Tensor& x, const Tensor& gamma, const Tensor& beta, Tensor& running_mean,
                  Tensor& running_var, bool training, float momentum, float eps);
 

@@ -90,6 +90,19 @@ TEST_CASE("cpu: batchnorm gradcheck, conv maps and FC features, train mode") {
     }
 }
 
+TEST_CASE("cpu: batchnorm gradcheck, eval mode") {
+    for (std::vector<int> shape : {std::vector<int>{2, 3, 4, 5}, std::vector<int>{5, 4}}) {
+        INFO(shape_str(shape));
+        const int c = shape[1];
+        Tensor rm = randn({c}, 10), rv = Tensor::from_host({c}, std::vector<float>(c, 0.7f));
+        auto op = [&](const std::vector<Tensor>& in) {
+            return ops::batchnorm(in[0], in[1], in[2], rm, rv, false, 0.1f, 1e-5f);
+        };
+        CHECK(gradcheck(op, {randn(shape, 11), randn({c}, 12), randn({c}, 13)}) <= 1.0);  // linear in each input
+        CHECK(rv.to_host() == std::vector<float>(c, 0.7f));  // running stats untouched
+    }
+}
+
 TEST_CASE("cpu: batchnorm running statistics and eval mode") {
     // One channel, values 1, 2, 3, 6: mean 3, biased var 3.5, unbiased var 14/3.
     Tensor x = Tensor::from_host({2, 1, 1, 2}, {1, 2, 3, 6});
