@@ -191,6 +191,21 @@ TEST_CASE("cuda: memory, copies, fill, axpy, mul, relu match the cpu backend") {
     cuda_under_test().synchronize();
 }
 
+TEST_CASE("cuda: relu passes NaN through and keeps infinities, as the cpu backend") {
+    const std::vector<float> special = {std::nanf(""), -std::nanf(""), INFINITY, -INFINITY, -0.0f,
+                                        0.0f, 1e-45f, -1e-45f, 3.0f, -3.0f};
+    const size_t n = special.size();
+    Pair x(n, special), y(n);
+    cpu_backend().relu_forward(x.cpu(), y.cpu(), n);
+    cuda_under_test().relu_forward(x.gpu(), y.gpu(), n);
+    const std::vector<float> a = y.cpu_host(), b = y.gpu_host();
+    for (size_t i = 0; i < n; ++i) {
+        INFO("relu(", special[i], "): cpu ", a[i], " cuda ", b[i]);
+        CHECK((std::isnan(a[i]) ? std::isnan(b[i]) : a[i] == b[i]));
+    }
+    CHECK(std::isnan(b[0]));
+}
+
 TEST_CASE("cuda: caching allocator reuses freed blocks") {
     auto& be = cuda_under_test();
     void* p = be.allocate(1000);
