@@ -30,7 +30,7 @@ std::string Progress::render(long long done, const std::string& fields, double i
     char tail[160];
     double rate = elapsed > 0 ? done * items_per_unit / elapsed : 0.0;
     double eta = done > 0 ? elapsed * (total_ - done) / done : 0.0;
-    std::snprintf(tail, sizeof tail, " %lld/%lld  %.0f %s  %s %s", done, total_, rate, rate_unit,
+    std::snprintf(tail, sizeof tail, " %lld/%lld  %.3g %s  %s %s", done, total_, rate, rate_unit,
                   done >= total_ ? "took" : "ETA", format_duration(done >= total_ ? elapsed : eta).c_str());
     return label_ + " " + bar + tail + (fields.empty() ? "" : "  " + fields);
 }
