@@ -17,12 +17,14 @@
 // two threads, 7 s on one).
 #include <omp.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 
 #include "apps/cli.h"
 #include "engine/error.h"
+#include "engine/init.h"
 #include "engine/ops.h"
 #include "engine/optim.h"
 #include "engine/philox.h"
@@ -35,39 +37,39 @@ namespace {
 
 constexpr int kSide = 29;
 
-// Sequential draws from one Philox stream.
+// Sequential uniforms from one Philox stream.
 struct Draws {
     uint64_t seed, stream, next = 0;
     float uniform() { return philox_uniform_at(seed, stream, next++); }
-    float normal() {  // Box-Muller
-        float u1 = uniform(), u2 = uniform();
-        return std::sqrt(-2.0f * std::log(1.0f - u1)) * std::cos(6.2831853f * u2);
-    }
 };
 
-// One patch (kSide² values, roughly zero-centred) from its own stream; positive = with spots.
+// One patch (kSide² values, roughly zero-centred); positive = with spots. Patch `id` draws its
+// uniforms from stream 2·id and its pixel noise from stream 2·id + 1.
 void make_patch(uint64_t seed, uint64_t id, bool positive, float* out) {
-    Draws d{seed, id};
-    float fx[3], fy[3], phase[3], amp[3];
+    Draws d{seed, 2 * id};
+    std::vector<float> noise = philox_normals(kSide * kSide, seed, 2 * id + 1);
+    for (int i = 0; i < kSide * kSide; ++i) out[i] = 0.08f * noise[i];
+    // Three waves amp·sin(fx·x + fy·y + phase), separably: sin(a + b) = sin a cos b + cos a sin b.
     for (int k = 0; k < 3; ++k) {
-        fx[k] = 0.05f + 0.25f * d.uniform();
-        fy[k] = 0.05f + 0.25f * d.uniform();
-        phase[k] = 6.2831853f * d.uniform();
-        amp[k] = 0.15f * d.uniform();
-    }
-    for (int y = 0; y < kSide; ++y)
-        for (int x = 0; x < kSide; ++x) {
-            float v = 0.08f * d.normal();
-            for (int k = 0; k < 3; ++k) v += amp[k] * std::sin(fx[k] * x + fy[k] * y + phase[k]);
-            out[y * kSide + x] = v;
+        const float fx = 0.05f + 0.25f * d.uniform(), fy = 0.05f + 0.25f * d.uniform();
+        const float phase = 6.2831853f * d.uniform(), amp = 0.15f * d.uniform();
+        float sx[kSide], cx[kSide];
+        for (int x = 0; x < kSide; ++x) sx[x] = std::sin(fx * x + phase), cx[x] = std::cos(fx * x + phase);
+        for (int y = 0; y < kSide; ++y) {
+            const float sy = amp * std::sin(fy * y), cy = amp * std::cos(fy * y);
+            for (int x = 0; x < kSide; ++x) out[y * kSide + x] += sx[x] * cy + cx[x] * sy;
         }
+    }
     if (!positive) return;
     const int spots = 1 + static_cast<int>(3 * d.uniform());
     for (int s = 0; s < spots; ++s) {
         const float cx = 4 + (kSide - 8) * d.uniform(), cy = 4 + (kSide - 8) * d.uniform();
         const float radius = 0.7f + 1.0f * d.uniform(), bright = 0.25f + 0.25f * d.uniform();
-        for (int y = 0; y < kSide; ++y)
-            for (int x = 0; x < kSide; ++x) {
+        // Gaussian spot, drawn where it exceeds bright·e^-8 (within 4 radii of its centre).
+        const int x0 = std::max(0, static_cast<int>(cx - 4 * radius)), x1 = std::min(kSide - 1, static_cast<int>(cx + 4 * radius) + 1);
+        const int y0 = std::max(0, static_cast<int>(cy - 4 * radius)), y1 = std::min(kSide - 1, static_cast<int>(cy + 4 * radius) + 1);
+        for (int y = y0; y <= y1; ++y)
+            for (int x = x0; x <= x1; ++x) {
                 const float r2 = (x - cx) * (x - cx) + (y - cy) * (y - cy);
                 out[y * kSide + x] += bright * std::exp(-r2 / (2 * radius * radius));
             }
