@@ -17,7 +17,8 @@
 namespace mcseg {
 
 std::string CpuBackend::name() const {
-    return "cpu (" + std::to_string(omp_get_max_threads()) + " threads)";
+    const int threads = omp_get_max_threads();
+    return "cpu (" + std::to_string(threads) + (threads == 1 ? " thread)" : " threads)");
 }
 
 static constexpr size_t kCachedBytes = 256 * 1024;
