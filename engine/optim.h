@@ -2,7 +2,8 @@
 //
 // An optimiser holds handles to the parameter tensors and updates them in place from their
 // .grad() with the device backend's fused kernel (engine/backend.h). Parameters that received no
-// gradient in a step are left untouched. For checkpoints, the optimiser state (Adam's m and v,
+// gradient in a step are left untouched (Adam's step count, used for bias correction, is shared
+// by all parameters). For checkpoints, the optimiser state (Adam's m and v,
 // SGD's velocity, and the step count) can be exported as named tensors plus metadata, written
 // into the same safetensors file as the weights, and loaded back.
 #pragma once
