@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <numeric>
 
+#include <sys/mman.h>
+
 #include "apps/image_io.h"
 #include "apps/synth_random.h"
 #include "engine/error.h"
@@ -13,6 +15,18 @@ namespace {
 
 // Uniform integer in [0, n) from 32 random bits (multiply-shift; n < 2^32).
 inline uint32_t below(uint32_t bits, size_t n) { return uint32_t((uint64_t(bits) * n) >> 32); }
+
+// A copy of the pixels in a buffer backed by transparent huge pages where the kernel allows:
+// a patch reads N rows of an image, each on another 4 KiB page, and with ~10 GB of training
+// images nearly every row read was a TLB miss (75k patches/s); 2 MiB pages remove most.
+std::unique_ptr<uint16_t[]> huge_page_copy(const std::vector<uint16_t>& px) {
+    std::unique_ptr<uint16_t[]> buf(new uint16_t[px.size()]);  // untouched until the copy
+    const uintptr_t huge = 2u << 20, begin = reinterpret_cast<uintptr_t>(buf.get());
+    const uintptr_t a = (begin + huge - 1) & ~(huge - 1), e = (begin + px.size() * 2) & ~(huge - 1);
+    if (e > a) madvise(reinterpret_cast<void*>(a), e - a, MADV_HUGEPAGE);  // advice only: failure is harmless
+    std::copy(px.begin(), px.end(), buf.get());
+    return buf;
+}
 
 }  // namespace
 
@@ -55,7 +69,7 @@ PatchSet::PatchSet(const std::string& db_path, const std::string& split) : split
             if (img.width != d.width || img.height != d.height)
                 fail("image '", d.image_path, "' is ", img.width, "x", img.height, ", the database says ", d.width, "x",
                      d.height);
-            pixels_[i] = std::move(img.pixels);
+            pixels_[i] = huge_page_copy(img.pixels);
         } catch (const Error& e) {
 #pragma omp critical(patchset_error)
             if (error.empty()) error = e.what();
@@ -74,7 +88,7 @@ PatchSet::PatchSet(const std::string& db_path, const std::string& split) : split
 void PatchSet::extract(int cls, size_t i, int rot, bool mirror, float* out) const {
     const DbPatch& p = patches_[cls][i];
     const DbImage& d = images_[p.image];
-    const uint16_t* centre = pixels_[p.image].data() + size_t(p.y) * d.width + p.x;
+    const uint16_t* centre = pixels_[p.image].get() + size_t(p.y) * d.width + p.x;
     const float mean = d.pixel_mean, inv = 1.0f / d.pixel_std;
     const long W = d.width;
     // Output (i, j), both in -h..h, reads the source at centre + i*a + j*b.

@@ -20,6 +20,7 @@
 #pragma once
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -49,7 +50,7 @@ private:
     int patch_ = 0;
     std::string split_;
     std::vector<DbImage> images_;
-    std::vector<std::vector<uint16_t>> pixels_;
+    std::vector<std::unique_ptr<uint16_t[]>> pixels_;  // on transparent huge pages where possible
     std::array<std::vector<DbPatch>, 5> patches_;
 };
 
