@@ -4,39 +4,11 @@
 #include <algorithm>
 #include <cmath>
 
+#include "apps/blur.h"
 #include "apps/labeling.h"
 #include "engine/error.h"
 
 namespace mcseg {
-
-std::vector<float> gaussian_blur(const std::vector<float>& img, int w, int h, double sigma) {
-    int r = std::max(1, int(std::ceil(3 * sigma)));
-    std::vector<float> k(2 * r + 1);
-    double sum = 0;
-    for (int i = -r; i <= r; ++i) sum += k[i + r] = float(std::exp(-0.5 * i * i / (sigma * sigma)));
-    for (float& v : k) v = float(v / sum);
-    std::vector<float> tmp(img.size()), out(img.size());
-    // Rows, then columns; clamped borders keep the mean level at the image edge.
-#pragma omp parallel for schedule(static)
-    for (int y = 0; y < h; ++y) {
-        const float* row = &img[size_t(y) * w];
-        for (int x = 0; x < w; ++x) {
-            float acc = 0;
-            for (int i = -r; i <= r; ++i) acc += k[i + r] * row[std::clamp(x + i, 0, w - 1)];
-            tmp[size_t(y) * w + x] = acc;
-        }
-    }
-#pragma omp parallel for schedule(static)
-    for (int y = 0; y < h; ++y) {
-        float* o = &out[size_t(y) * w];
-        for (int x = 0; x < w; ++x) o[x] = 0;
-        for (int i = -r; i <= r; ++i) {
-            const float* src = &tmp[size_t(std::clamp(y + i, 0, h - 1)) * w];
-            for (int x = 0; x < w; ++x) o[x] += k[i + r] * src[x];
-        }
-    }
-    return out;
-}
 
 // Robust noise level of each tile: 1.4826 × MAD of the breast pixels' response; tiles with too
 // few breast pixels borrow the image-wide value.
@@ -72,8 +44,9 @@ std::vector<float> classic_score(const GrayImage& img, const std::vector<uint8_t
     const int w = img.width, h = img.height;
     if (breast.size() != img.pixels.size()) fail("classic: breast mask size does not match the image");
     std::vector<float> f(img.pixels.begin(), img.pixels.end());
-    std::vector<float> spot = gaussian_blur(f, w, h, p.sigma_spot);
-    std::vector<float> back = gaussian_blur(f, w, h, p.sigma_background);
+    std::vector<float> spot = f, back = std::move(f);
+    gaussian_blur(spot, w, h, p.sigma_spot);
+    gaussian_blur(back, w, h, p.sigma_background);
     for (size_t i = 0; i < spot.size(); ++i) spot[i] -= back[i];
     const int tx = (w + p.tile - 1) / p.tile, ty = (h + p.tile - 1) / p.tile;
     std::vector<float> noise = tile_noise(spot, breast, w, h, p.tile, tx, ty);

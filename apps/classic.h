@@ -31,7 +31,4 @@ std::vector<float> classic_score(const GrayImage& img, const std::vector<uint8_t
 std::vector<uint8_t> classic_mask(const std::vector<float>& score, int width, int height,
                                   const ClassicParams& p = {});
 
-// Separable Gaussian blur (kernel radius ceil(3σ), borders clamped), exposed for tests.
-std::vector<float> gaussian_blur(const std::vector<float>& img, int width, int height, double sigma);
-
 }  // namespace mcseg
