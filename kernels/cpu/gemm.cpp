@@ -149,19 +149,20 @@ void pack_b(bool trans, const float* B, long ldb, int k0, int j0, int kc, int nc
     }
 }
 
-// C tile (mr × nr valid of MR × NR) = alpha · ap·bp + beta · C, over kc packed steps.
-void micro_kernel(int kc, const float* ap, const float* bp, float alpha, float beta, float* C, long ldc,
-                  int mr, int nr) {
+// C tile (mr × nr valid of MR × NR) = alpha · ap·bp + beta · C, over kc steps. Row k of the
+// B micro-panel starts at bp + k·b_stride: NR for a packed panel, ldb for B read in place.
+void micro_kernel(int kc, const float* ap, const float* bp, long b_stride, float alpha, float beta, float* C,
+                  long ldc, int mr, int nr) {
     vec acc[MR][NV] = {};
-    const vec* b = reinterpret_cast<const vec*>(bp);
     for (int k = 0; k < kc; ++k) {
+        const vec_u* b = reinterpret_cast<const vec_u*>(bp);
 #pragma GCC unroll 8
         for (int r = 0; r < MR; ++r) {
 #pragma GCC unroll 4
             for (int v = 0; v < NV; ++v) acc[r][v] += ap[r] * b[v];
         }
         ap += MR;
-        b += NV;
+        bp += b_stride;
     }
     if (mr == MR && nr == NR) {
         for (int r = 0; r < MR; ++r) {
@@ -184,20 +185,29 @@ void gemm_block(bool ta, bool tb, int i_begin, int i_end, int j_begin, int j_end
     const int m = i_end - i_begin;
     float* ap = tl_pack.get(tl_pack.a, static_cast<size_t>(std::min(MC, (m + MR - 1) / MR * MR)) * KC);
     float* bp = tl_pack.get(tl_pack.b, static_cast<size_t>(NC) * KC);
+    // When C has few rows (the convolutions: M = c_out = 32) each B panel is used by only
+    // m/MR micro-kernel calls, so copying it into packed form costs about as much as the
+    // multiply. A non-transposed B already holds NR contiguous floats per k, so its full panels
+    // are then read where they lie; only a ragged last panel is packed (zero-padded).
+    const bool b_in_place = !tb && m <= MC;
     for (int j0 = j_begin; j0 < j_end; j0 += NC) {
         int nc = std::min(NC, j_end - j0);
+        const int full = b_in_place ? nc / NR * NR : 0;  // columns read in place
         for (int k0 = 0; k0 < K; k0 += KC) {
             int kc = std::min(KC, K - k0);
             float beta_k = k0 == 0 ? beta : 1.0f;
-            pack_b(tb, B, ldb, k0, j0, kc, nc, bp);
+            if (full < nc) pack_b(tb, B, ldb, k0, j0 + full, kc, nc - full, bp);
             for (int i0 = i_begin; i0 < i_end; i0 += MC) {
                 int mc = std::min(MC, i_end - i0);
                 pack_a(ta, A, lda, i0, k0, mc, kc, ap);
-                for (int q = 0; q < nc; q += NR)
+                for (int q = 0; q < nc; q += NR) {
+                    const bool in_place = q < full;
+                    const float* bq = in_place ? B + static_cast<long>(k0) * ldb + j0 + q : bp + static_cast<long>(q - full) * kc;
                     for (int p = 0; p < mc; p += MR)
-                        micro_kernel(kc, ap + static_cast<long>(p) * kc, bp + static_cast<long>(q) * kc, alpha,
-                                     beta_k, C + static_cast<long>(i0 + p) * ldc + j0 + q, ldc,
-                                     std::min(MR, mc - p), std::min(NR, nc - q));
+                        micro_kernel(kc, ap + static_cast<long>(p) * kc, bq, in_place ? ldb : NR, alpha, beta_k,
+                                     C + static_cast<long>(i0 + p) * ldc + j0 + q, ldc, std::min(MR, mc - p),
+                                     std::min(NR, nc - q));
+                }
             }
         }
     }
