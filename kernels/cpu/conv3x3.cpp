@@ -13,6 +13,9 @@
 // sums are added in order, so results depend neither on timing nor on the thread count.
 #include <algorithm>
 #include <vector>
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
 
 #include "kernels/cpu/cpu_backend.h"
 #include "kernels/cpu/gemm.h"
@@ -39,6 +42,23 @@ void pad_image(const Conv3x3Shape& s, const float* x, float* xp) {
     }
 }
 
+// out[0..n) = in[0..n) for the short rows of im2col (n = w_out: 12 to 49): with AVX-512 one
+// masked 16-float operation covers the tail, instead of the compiler's scalar epilogue, which
+// for rows this short costs more than the vector part. (col2im keeps a plain loop: its rows
+// overlap the previous kx's, and masked read-modify-writes of just-stored data stall.)
+inline void copy_row(float* out, const float* in, int n) {
+    int i = 0;
+#if defined(__AVX512F__)
+    for (; i + 16 <= n; i += 16) _mm512_storeu_ps(out + i, _mm512_loadu_ps(in + i));
+    if (i < n) {
+        const __mmask16 m = static_cast<__mmask16>((1u << (n - i)) - 1);
+        _mm512_mask_storeu_ps(out + i, m, _mm512_maskz_loadu_ps(m, in + i));
+        return;
+    }
+#endif
+    for (; i < n; ++i) out[i] = in[i];
+}
+
 void im2col(const Conv3x3Shape& s, const float* planes, float* col) {
     const int ho = s.h_out(), wo = s.w_out(), hp = s.h + 2 * s.pad, wp = s.w + 2 * s.pad;
     for (int ci = 0; ci < s.c_in; ++ci)
@@ -46,8 +66,7 @@ void im2col(const Conv3x3Shape& s, const float* planes, float* col) {
             for (int kx = 0; kx < 3; ++kx) {
                 float* out = col + static_cast<long>((ci * 3 + ky) * 3 + kx) * ho * wo;
                 const float* in = planes + static_cast<long>(ci) * hp * wp + ky * wp + kx;
-                for (int oy = 0; oy < ho; ++oy, out += wo, in += wp)
-                    for (int ox = 0; ox < wo; ++ox) out[ox] = in[ox];
+                for (int oy = 0; oy < ho; ++oy, out += wo, in += wp) copy_row(out, in, wo);
             }
 }
 
