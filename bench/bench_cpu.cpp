@@ -10,9 +10,9 @@
 // process's burst of work only ever slows a repetition down, so the fastest one is the best
 // estimate of the code's own speed; the mean rate over the window is printed beside it
 // (ours_mean, peer_mean). Both sides are timed the same way. The peer is
-// bench/peer_torch_cpu.py run with Debian's PyTorch (/usr/bin/python3, --threads 2), which
+// bench/peer_torch_cpu.py run with Debian's PyTorch (/usr/bin/python3), which
 // defines the same network and times the same steps; if it cannot run, peer is null and
-// peer_error says why.
+// peer_error says why. Both sides use --threads threads (2, this machine's cores, by default).
 //
 // One JSON object per line: case, ours, peer, unit, ratio (ours/peer, higher is better) and the
 // GFLOP/s both reach. FLOPs are counted from the layer shapes: a 3×3 conv producing c_out×h×w
@@ -25,6 +25,7 @@
 #include <string>
 
 #include <nlohmann/json.hpp>
+#include <omp.h>
 
 #include "apps/cli.h"
 #include "bench/bench.h"
@@ -70,7 +71,7 @@ struct Peer {
 };
 
 Peer run_peer(const std::string& python, const std::string& script, const NetConfig& cfg, int batch,
-              int infer_batch, double seconds) {
+              int infer_batch, int threads, double seconds) {
     Peer p;
     std::FILE* probe = std::fopen(script.c_str(), "r");
     if (!probe) {
@@ -81,7 +82,7 @@ Peer run_peer(const std::string& python, const std::string& script, const NetCon
     const std::string cmd = python + " " + script + " --patch " + std::to_string(cfg.patch) +
                             (cfg.same ? "" : " --valid") + " --filters " + std::to_string(cfg.filters) +
                             " --batch " + std::to_string(batch) + " --infer-batch " + std::to_string(infer_batch) +
-                            " --threads 2 --seconds " + std::to_string(seconds) + " 2>&1";
+                            " --threads " + std::to_string(threads) + " --seconds " + std::to_string(seconds) + " 2>&1";
     std::FILE* pipe = popen(cmd.c_str(), "r");
     if (!pipe) {
         p.error = "could not start " + python;
@@ -108,7 +109,7 @@ Peer run_peer(const std::string& python, const std::string& script, const NetCon
 // One case's JSON line. ours: calls per second of the timed step, each call `batch` items;
 // the peer reports items per second under `peer_key` (fastest repetition) and peer_key + "_mean".
 void print_case(const char* name, Rate ours, const Peer& peer, const std::string& peer_key, const char* unit,
-                double flops_per_item, const NetConfig& cfg, int batch) {
+                double flops_per_item, const NetConfig& cfg, int batch, int threads) {
     using nlohmann::ordered_json;
     const bool have_peer = peer.error.empty();
     const double best = ours.best * batch, peer_best = have_peer ? peer.result[peer_key].get<double>() : 0;
@@ -125,7 +126,8 @@ void print_case(const char* name, Rate ours, const Peer& peer, const std::string
     j["mflop_per_item"] = flops_per_item / 1e6;
     j["batch"] = batch;
     j["net"] = nlohmann::json::parse(cfg.to_json());
-    j["peer_name"] = "pytorch-cpu-2-threads";
+    j["threads"] = threads;
+    j["peer_name"] = "pytorch-cpu-" + std::to_string(threads) + "-threads";
     if (!have_peer) j["peer_error"] = peer.error;
     std::printf("%s\n", j.dump().c_str());
     std::fflush(stdout);
@@ -142,6 +144,7 @@ int run(int argc, char** argv) {
     a.option("--seconds", "S", "minimum timed seconds per case (each side)", "10");
     a.option("--python", "EXE", "Python with PyTorch for the peer", "/usr/bin/python3");
     a.option("--peer-script", "PATH", "the peer script", "bench/peer_torch_cpu.py");
+    a.option("--threads", "T", "threads on both sides (OpenMP for ours, torch.set_num_threads for the peer)", "2");
     a.flag("--no-peer", "skip the PyTorch peer");
     if (a.parse()) return 0;
     NetConfig cfg;
@@ -152,6 +155,9 @@ int run(int argc, char** argv) {
     const int batch = static_cast<int>(a.get_int("--batch")), infer_batch = static_cast<int>(a.get_int("--infer-batch"));
     const double seconds = a.get_double("--seconds");
     if (batch < 2 || infer_batch < 1) fail("bench cpu: --batch must be >= 2 and --infer-batch >= 1");
+    const int threads = static_cast<int>(a.get_int("--threads"));
+    if (threads < 1 || threads > 1024) fail("bench cpu: --threads must be in 1..1024, got ", threads);
+    omp_set_num_threads(threads);
 
     Network net(cfg, 1);
     Adam adam(net.parameter_tensors(), 1e-3f);
@@ -180,10 +186,10 @@ int run(int argc, char** argv) {
     if (a.get_flag("--no-peer"))
         peer.error = "skipped (--no-peer)";
     else
-        peer = run_peer(a.get("--python"), a.get("--peer-script"), cfg, batch, infer_batch, seconds);
+        peer = run_peer(a.get("--python"), a.get("--peer-script"), cfg, batch, infer_batch, threads, seconds);
     const double fwd = cfg.forward_flops();
-    print_case("train_step", train, peer, "train_samples_per_s", "samples/s", 3 * fwd, cfg, batch);
-    print_case("inference", infer, peer, "infer_patches_per_s", "patches/s", fwd, cfg, infer_batch);
+    print_case("train_step", train, peer, "train_samples_per_s", "samples/s", 3 * fwd, cfg, batch, threads);
+    print_case("inference", infer, peer, "infer_patches_per_s", "patches/s", fwd, cfg, infer_batch, threads);
     return 0;
 }
 
