@@ -4,7 +4,7 @@
 // Each case is warmed up once, then repeated until at least --seconds have passed; the best
 // repetition counts. One JSON line per case: case, ours (GFLOP/s), peak and the fraction of
 // peak reached. The peak is measured, not taken from a data sheet: every OpenMP thread runs 24
-// independent chains of 16-lane fused multiply-adds (enough to hide the FMA latency), which is
+// independent chains of fused multiply-adds on the build's widest vectors (enough to hide the FMA latency), which is
 // the most any FP32 code can get from these cores at the clock they actually run at.
 #include <algorithm>
 #include <chrono>
@@ -41,15 +41,25 @@ const GemmShape kShapes[] = {
     {"fc1_bwd_weight_64x4608x256", true, false, 64, 4608, 256},
 };
 
+// The widest float vector the build targets (as in kernels/cpu/gemm.cpp), so the peak is that of
+// the instructions this build can use.
+#if defined(__AVX512F__)
+constexpr int kLanes = 16;
+#elif defined(__AVX__)
+constexpr int kLanes = 8;
+#else
+constexpr int kLanes = 4;
+#endif
+
 double peak_once() {
-    typedef float v16 __attribute__((vector_size(64)));
+    typedef float vec __attribute__((vector_size(kLanes * sizeof(float))));
     constexpr int chains = 24;
     constexpr long iters = 4'000'000;
     auto t0 = std::chrono::steady_clock::now();
     float sink = 0;
 #pragma omp parallel reduction(+ : sink)
     {
-        v16 acc[chains], a = {}, b = {};
+        vec acc[chains], a = {}, b = {};
         a += 1.0000001f;
         b += 1e-7f;
         for (auto& c : acc) c = b;
@@ -62,7 +72,7 @@ double peak_once() {
     }
     double t = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     int threads = omp_get_max_threads();
-    return sink == 0 ? 0 : 2.0 * 16 * chains * iters * threads / t / 1e9;
+    return sink == 0 ? 0 : 2.0 * kLanes * chains * iters * threads / t / 1e9;
 }
 
 // Best of several short runs, so a neighbour's burst of work does not lower the peak.
