@@ -71,16 +71,29 @@ void im2col(const Conv3x3Shape& s, const float* planes, float* col) {
 }
 
 // The adjoint of im2col: adds every col entry back onto the (padded) plane pixel it came from.
+// The three kx rows of one (ci, ky, oy) land on the same plane row shifted by 0, 1 and 2
+// (a plane row is wp = w_out + 2 wide for either padding), so they are summed in one pass over
+// that row instead of three overlapping read-modify-write passes.
 void col2im(const Conv3x3Shape& s, const float* col, float* planes) {
     const int ho = s.h_out(), wo = s.w_out(), hp = s.h + 2 * s.pad, wp = s.w + 2 * s.pad;
+    const long P = static_cast<long>(ho) * wo;
     std::fill(planes, planes + static_cast<long>(s.c_in) * hp * wp, 0.0f);
     for (int ci = 0; ci < s.c_in; ++ci)
         for (int ky = 0; ky < 3; ++ky)
-            for (int kx = 0; kx < 3; ++kx) {
-                const float* in = col + static_cast<long>((ci * 3 + ky) * 3 + kx) * ho * wo;
-                float* out = planes + static_cast<long>(ci) * hp * wp + ky * wp + kx;
-                for (int oy = 0; oy < ho; ++oy, in += wo, out += wp)
-                    for (int ox = 0; ox < wo; ++ox) out[ox] += in[ox];
+            for (int oy = 0; oy < ho; ++oy) {
+                const float* r0 = col + ((ci * 3 + ky) * 3) * P + static_cast<long>(oy) * wo;  // kx = 0
+                const float* r1 = r0 + P;                                                   // kx = 1
+                const float* r2 = r1 + P;                                                   // kx = 2
+                float* out = planes + (static_cast<long>(ci) * hp + oy + ky) * wp;
+                if (wo < 2) {  // a single output column: the three shifted rows do not overlap
+                    out[0] += r0[0], out[1] += r1[0], out[2] += r2[0];
+                    continue;
+                }
+                out[0] += r0[0];
+                out[1] += r0[1] + r1[0];
+                for (int x = 2; x < wo; ++x) out[x] += r0[x] + r1[x - 1] + r2[x - 2];
+                out[wo] += r1[wo - 1] + r2[wo - 2];
+                out[wo + 1] += r2[wo - 1];
             }
 }
 
