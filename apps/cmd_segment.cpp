@@ -120,7 +120,10 @@ int run_segment(int argc, char** argv) {
                         (fs::path(out) / (name + "_overlay.png")).string().c_str());
             std::fflush(stdout);
         } catch (const Error& e) {
-            std::fprintf(stderr, "mcseg segment: error: %s: %s\n", path.c_str(), e.what());
+            // Name the image unless the message already does.
+            std::string msg = e.what();
+            if (msg.find(path) == std::string::npos) msg = path + ": " + msg;
+            std::fprintf(stderr, "mcseg segment: error: %s\n", msg.c_str());
             ++failed;
         }
     }
