@@ -164,10 +164,9 @@ static std::vector<std::pair<std::string, Tensor>> named_state(Network& net) {
     return out;
 }
 
-void Trainer::save_checkpoint() const {
-    auto& net = const_cast<Network&>(net_);
-    auto tensors = named_state(net);
-    for (auto& p : adam_.state_tensors(net.parameter_names())) tensors.push_back(std::move(p));
+void Trainer::save_checkpoint() {
+    auto tensors = named_state(net_);
+    for (auto& p : adam_.state_tensors(net_.parameter_names())) tensors.push_back(std::move(p));
     auto meta = weights_metadata();
     for (auto& [k, v] : adam_.state_metadata()) meta[k] = v;
     meta["mcseg.train"] = cfg_.to_json();
@@ -176,8 +175,8 @@ void Trainer::save_checkpoint() const {
     save_safetensors(checkpoint_path(), tensors, meta);
 }
 
-void Trainer::save_best() const {
-    save_safetensors(best_path(), named_state(const_cast<Network&>(net_)), weights_metadata());
+void Trainer::save_best() {
+    save_safetensors(best_path(), named_state(net_), weights_metadata());
 }
 
 static bool reserved_key(const std::string& k) {

@@ -119,8 +119,8 @@ public:
 private:
     Trainer(const NetConfig& net, const TrainConfig& train, std::string dir, Device device,
             std::map<std::string, std::string> extra_metadata, bool fresh);
-    void save_checkpoint() const;
-    void save_best() const;
+    void save_checkpoint();
+    void save_best();
     std::map<std::string, std::string> weights_metadata() const;
 
     TrainConfig cfg_;
