@@ -3,6 +3,7 @@
 #include "engine/safetensors.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <bit>
@@ -103,6 +104,10 @@ void save_safetensors(const std::string& path,
     if (fd < 0) fail("cannot create a temporary file in ", dir.string(), ": ", std::strerror(errno));
     std::string tmp_path(tmp.data());
     try {
+        // mkstemp makes the file private (0600); give it the mode a plain create would (0666 & ~umask).
+        mode_t mask = ::umask(0);
+        ::umask(mask);
+        if (::fchmod(fd, 0666 & ~mask) != 0) fail("cannot set the mode of ", tmp_path, ": ", std::strerror(errno));
         write_all(fd, &header_len, 8, tmp_path);
         write_all(fd, text.data(), text.size(), tmp_path);
         for (const auto& entry : tensors) {
