@@ -12,6 +12,7 @@
 
 using namespace mcseg;
 namespace fs = std::filesystem;
+using test::error_of;
 
 namespace {
 
@@ -37,15 +38,6 @@ std::string dump(const std::string& path) {
     }
     sqlite3_close(db);
     return out;
-}
-
-std::string error_of(auto&& fn) {
-    try {
-        fn();
-    } catch (const Error& e) {
-        return e.what();
-    }
-    return "";
 }
 
 }  // namespace

@@ -10,9 +10,20 @@
 #include <vector>
 
 #include "apps/image_io.h"
+#include "engine/error.h"
 #include "engine/philox.h"
 
 namespace mcseg::test {
+
+// The message of the mcseg::Error that fn throws, "" when it throws none.
+inline std::string error_of(auto&& fn) {
+    try {
+        fn();
+    } catch (const Error& e) {
+        return e.what();
+    }
+    return "";
+}
 
 inline constexpr int kFixW = 200, kFixH = 160;
 inline constexpr uint16_t kAir = 0, kTissue = 2000, kMc = 5000;

@@ -7,23 +7,17 @@
 
 #include "apps/image_io.h"
 #include "engine/error.h"
+#include "tests/test_data_fixture.h"
 
 using namespace mcseg;
 namespace fs = std::filesystem;
+using test::error_of;
 
 namespace {
 fs::path temp_dir(const std::string& name) {
     fs::path p = fs::temp_directory_path() / ("mcseg_test_" + name + "_" + std::to_string(::getpid()));
     fs::create_directories(p);
     return p;
-}
-std::string error_of(auto&& fn) {
-    try {
-        fn();
-    } catch (const Error& e) {
-        return e.what();
-    }
-    return "";
 }
 }  // namespace
 
