@@ -1,6 +1,8 @@
 // apps/scoring.cpp — see scoring.h.
 #include "apps/scoring.h"
 
+#include <set>
+
 #include "apps/labeling.h"
 #include "engine/error.h"
 
@@ -29,10 +31,6 @@ double MaskScore::recall() const { return ratio(double(tp_px), double(tp_px + fn
 double MaskScore::mc_sensitivity() const { return ratio(double(found_mcs), double(true_mcs)); }
 double MaskScore::cluster_sensitivity() const { return ratio(double(found_clusters), double(true_clusters)); }
 
-static bool boxes_intersect(const Cluster& a, const Cluster& b) {
-    return a.x0 <= b.x1 && b.x0 <= a.x1 && a.y0 <= b.y1 && b.y0 <= a.y1;
-}
-
 MaskScore score_masks(const std::vector<uint8_t>& pred, const std::vector<uint8_t>& truth, int width,
                       int height, double spacing_mm) {
     if (pred.size() != truth.size() || pred.size() != size_t(width) * height)
@@ -40,6 +38,7 @@ MaskScore score_masks(const std::vector<uint8_t>& pred, const std::vector<uint8_
     MaskScore s;
     Labeling lp = label_components(pred, width, height), lt = label_components(truth, width, height);
     std::vector<bool> truth_found(lt.components.size() + 1, false), pred_hits(lp.components.size() + 1, false);
+    std::vector<std::set<int>> overlaps(lp.components.size() + 1);  // pred label -> truth labels it touches
     for (size_t i = 0; i < pred.size(); ++i) {
         bool p = pred[i] != 0, t = truth[i] != 0;
         s.tp_px += p && t;
@@ -48,6 +47,7 @@ MaskScore score_masks(const std::vector<uint8_t>& pred, const std::vector<uint8_
         if (p && t) {
             truth_found[lt.labels[i]] = true;
             pred_hits[lp.labels[i]] = true;
+            overlaps[lp.labels[i]].insert(lt.labels[i]);
         }
     }
     s.true_mcs = int64_t(lt.components.size());
@@ -55,20 +55,26 @@ MaskScore score_masks(const std::vector<uint8_t>& pred, const std::vector<uint8_
     for (size_t k = 1; k < truth_found.size(); ++k) s.found_mcs += truth_found[k];
     for (size_t k = 1; k < pred_hits.size(); ++k) s.false_mcs += !pred_hits[k];
 
+    // Clusters match through their MCs: a predicted cluster finds every true cluster one of whose
+    // MCs one of its MCs overlaps; a predicted cluster that finds none is false.
     auto tc = cluster_components(lt.components, spacing_mm), pc = cluster_components(lp.components, spacing_mm);
+    std::vector<int> truth_cluster(lt.components.size() + 1, -1);  // truth label -> its cluster
+    for (size_t c = 0; c < tc.size(); ++c)
+        for (int m : tc[c].members) truth_cluster[m + 1] = int(c);
+    std::vector<bool> cluster_found(tc.size(), false);
     s.true_clusters = int64_t(tc.size());
     s.pred_clusters = int64_t(pc.size());
-    for (const auto& t : tc)
-        for (const auto& p : pc)
-            if (boxes_intersect(t, p)) {
-                ++s.found_clusters;
-                break;
-            }
     for (const auto& p : pc) {
         bool matched = false;
-        for (const auto& t : tc) matched = matched || boxes_intersect(t, p);
+        for (int m : p.members)
+            for (int t : overlaps[m + 1])
+                if (truth_cluster[t] >= 0) {
+                    cluster_found[truth_cluster[t]] = true;
+                    matched = true;
+                }
         s.false_clusters += !matched;
     }
+    for (bool f : cluster_found) s.found_clusters += f;
     return s;
 }
 

@@ -2,8 +2,10 @@
 //   pixels   Dice, precision, recall;
 //   MCs      a true MC is FOUND when some predicted MC overlaps it (shares a pixel); a predicted
 //            MC overlapping no true MC is a FALSE POSITIVE → sensitivity and FPs per image;
-//   clusters a true cluster is found when a predicted cluster's box (enclosing its MCs' pixels)
-//            intersects its box; a predicted cluster intersecting no true cluster is false.
+//   clusters a true cluster is found when one of its MCs is overlapped by an MC of a predicted
+//            cluster; a predicted cluster none of whose MCs overlaps an MC of a true cluster is
+//            false (matching through MCs, not boxes, so a sprawling cluster of false positives
+//            that merely covers a true cluster's area does not count as finding it).
 // Sweeping a threshold over a score map (the Segmentator's probability) gives the FROC curve:
 // MC sensitivity against false positives per image.
 #pragma once

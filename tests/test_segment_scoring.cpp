@@ -35,11 +35,11 @@ TEST_CASE("segment: score counts pixels, found MCs and false positives") {
     CHECK(perfect.false_mcs == 0);
 }
 
-TEST_CASE("segment: score matches clusters by their boxes") {
+TEST_CASE("segment: score matches clusters through overlapping MCs") {
     const int w = 400, h = 300;
     std::vector<uint8_t> truth(w * h, 0), pred(w * h, 0);
     for (int i = 0; i < 6; ++i) dot(truth, w, 20 + 12 * i, 20);   // a true cluster
-    for (int i = 0; i < 6; ++i) dot(pred, w, 26 + 12 * i, 21);    // found
+    for (int i = 0; i < 6; ++i) dot(pred, w, 21 + 12 * i, 21);    // found: its MCs overlap
     for (int i = 0; i < 6; ++i) dot(pred, w, 250 + 12 * i, 250); // a false cluster
     MaskScore s = score_masks(pred, truth, w, h, 0.05);
     CHECK(s.true_clusters == 1);
@@ -51,4 +51,12 @@ TEST_CASE("segment: score matches clusters by their boxes") {
     total += s;
     total += s;
     CHECK(total.false_clusters == 2);
+
+    // A predicted cluster whose box covers the true cluster but whose MCs miss it is false.
+    std::vector<uint8_t> around(w * h, 0);
+    for (int i = 0; i < 6; ++i) dot(around, w, 14 + 16 * i, i % 2 ? 14 : 27);
+    MaskScore a = score_masks(around, truth, w, h, 0.05);
+    CHECK(a.pred_clusters == 1);
+    CHECK(a.found_clusters == 0);
+    CHECK(a.false_clusters == 1);
 }
