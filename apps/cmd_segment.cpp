@@ -8,25 +8,11 @@
 #include "apps/progress.h"
 #include "apps/segment_report.h"
 #include "engine/error.h"
-#include "nets/train.h"
 
 namespace mcseg {
 namespace {
 
 namespace fs = std::filesystem;
-
-// Loads a trained network and checks that it is the kind the stage needs.
-Network load_stage(const std::string& path, const char* kind, Device device, std::string* card) {
-    if (!fs::exists(path)) fail("weights '", path, "' not found (train them with mcseg train, or see weights/)");
-    std::map<std::string, std::string> meta;
-    Network net = load_network(path, device, &meta);
-    auto it = meta.find("mcseg.kind");
-    if (it == meta.end() || it->second != kind)
-        fail("'", path, "' holds ", it == meta.end() ? std::string("an unnamed network") : "a " + it->second,
-             ", not a ", kind);
-    *card = path;
-    return net;
-}
 
 struct BarUser {
     std::unique_ptr<Progress> bar;
@@ -80,18 +66,17 @@ int run_segment(int argc, char** argv) {
     std::unique_ptr<Network> det, seg;
     if (method == "cnn") {
         Device device = resolve_device(a.get("--device"));
-        fs::path wd = a.get("--weights-dir");
-        std::string det_path = a.given("--detector") ? a.get("--detector") : (wd / "detector-n49-same.safetensors").string();
-        std::string seg_path = a.given("--segmentator") ? a.get("--segmentator") : (wd / "segmentator-n49-same.safetensors").string();
-        std::string det_card, seg_card;
-        det = std::make_unique<Network>(load_stage(det_path, "detector", device, &det_card));
-        seg = std::make_unique<Network>(load_stage(seg_path, "segmentator", device, &seg_card));
+        const std::string wd = a.get("--weights-dir");
+        std::string det_path = a.given("--detector") ? a.get("--detector") : shipped_weights(wd, "detector");
+        std::string seg_path = a.given("--segmentator") ? a.get("--segmentator") : shipped_weights(wd, "segmentator");
+        det = std::make_unique<Network>(load_stage_network(det_path, "detector", device));
+        seg = std::make_unique<Network>(load_stage_network(seg_path, "segmentator", device));
         if (det->config().patch != seg->config().patch)
             fail("the Detector (N = ", det->config().patch, ") and the Segmentator (N = ", seg->config().patch,
                  ") take different patch sizes");
         info["device"] = backend_for(device).name();
-        info["detector"] = det_card;
-        info["segmentator"] = seg_card;
+        info["detector"] = det_path;
+        info["segmentator"] = seg_path;
         info["patch"] = det->config().patch;
     } else {
         info["device"] = "cpu";

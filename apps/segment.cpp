@@ -4,10 +4,13 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <filesystem>
+#include <map>
 
 #include "apps/otsu.h"
 #include "engine/error.h"
 #include "engine/tensor.h"
+#include "nets/train.h"
 
 namespace mcseg {
 
@@ -21,6 +24,22 @@ double SegmentResult::gflop() const {
     double g = 0;
     for (const auto& st : stages) g += st.gflop;
     return g;
+}
+
+std::string shipped_weights(const std::string& dir, const std::string& kind) {
+    return (std::filesystem::path(dir) / (kind + "-n49-same.safetensors")).string();
+}
+
+Network load_stage_network(const std::string& path, const std::string& kind, Device device) {
+    if (!std::filesystem::exists(path))
+        fail("weights '", path, "' not found (train them with mcseg train, or see weights/)");
+    std::map<std::string, std::string> meta;
+    Network net = load_network(path, device, &meta);
+    auto it = meta.find("mcseg.kind");
+    if (it == meta.end() || it->second != kind)
+        fail("'", path, "' holds ", it == meta.end() ? std::string("an unnamed network") : "a " + it->second,
+             ", not a ", kind);
+    return net;
 }
 
 std::vector<int> window_starts(int length, int n, int stride) {

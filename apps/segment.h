@@ -69,6 +69,13 @@ SegmentResult segment_mammogram(const GrayImage& img, Network& detector, Network
 // detection threshold maps to 127.5 (the CNN's 0.5), so `mcseg score` sweeps both alike.
 SegmentResult segment_classic(const GrayImage& img, const ClassicParams& params, const SegmentOptions& opt);
 
+// The shipped weights of a stage: DIR/detector-n49-same.safetensors, DIR/segmentator-n49-same...
+std::string shipped_weights(const std::string& dir, const std::string& kind);
+
+// Loads a trained network (nets/train.h) and checks that it is the stage `kind` needs
+// ("detector" or "segmentator"): a missing file or another kind is a clear Error.
+Network load_stage_network(const std::string& path, const std::string& kind, Device device);
+
 // The windows' top-left corners along one axis: 0, s, 2s, ... and a last one flush with the end.
 std::vector<int> window_starts(int length, int n, int stride);
 

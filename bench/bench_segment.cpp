@@ -8,7 +8,6 @@
 // H100 SXM: 67 TFLOP/s), the device, and what was found (MCs, clusters, MC sensitivity).
 #include <chrono>
 #include <cstdio>
-#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "apps/cli.h"
@@ -17,7 +16,6 @@
 #include "apps/synth.h"
 #include "bench/bench.h"
 #include "engine/error.h"
-#include "nets/train.h"
 
 namespace mcseg {
 namespace {
@@ -32,11 +30,9 @@ int run(int argc, char** argv) {
     a.option("--peak-gflops", "G", "device FP32 peak for the fraction (default: 358 CPU, 67000 CUDA)", "0");
     if (a.parse()) return 0;
     Device device = resolve_device(a.get("--device"));
-    namespace fs = std::filesystem;
-    const fs::path wd = a.get("--weights-dir");
-    std::map<std::string, std::string> meta;
-    Network det = load_network((wd / "detector-n49-same.safetensors").string(), device, &meta);
-    Network seg = load_network((wd / "segmentator-n49-same.safetensors").string(), device, &meta);
+    const std::string wd = a.get("--weights-dir");
+    Network det = load_stage_network(shipped_weights(wd, "detector"), "detector", device);
+    Network seg = load_stage_network(shipped_weights(wd, "segmentator"), "segmentator", device);
 
     SynthImage s = synthesize(SynthConfig{}, uint64_t(a.get_int("--seed")), int(a.get_int("--index")));
     GrayImage img;
