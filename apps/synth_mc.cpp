@@ -11,7 +11,9 @@
 // pixel, so a border pixel gets its covered fraction — the partial-volume effect — and then
 // blurred by the detector's point spread (Gaussian, sigma 0.6 px). The mask is the pixels at
 // least half covered (at least one pixel per MC). The peak contrast is a contrast-to-noise ratio
-// (CNR) times the local quantum-noise sigma, from 0.8 (barely visible) to ~20.
+// (CNR) times the local quantum-noise sigma, from 3 to 25: the mask is what a radiologist
+// would annotate, so every MC in it must be visible (at a CNR below ~3 a small MC drowns in
+// the quantum noise, and a label nobody could see only teaches the networks noise).
 // MCs never touch: each one's box, grown by 2 px, must be free, so a connected component of
 // the mask is exactly one MC.
 #include <algorithm>
@@ -273,7 +275,7 @@ void place_mcs(const Anatomy& an, const Detector& det, Rng& rng, std::vector<flo
         // Median area 11-160 px at 0.07 mm, limited so `count` MCs fit in the ellipse.
         double median = area_scale * rng.log_uniform(11, 160);
         median = std::min(median, 0.35 * M_PI * ra * rb / count / 2.5);
-        const double cnr_base = rng.log_uniform(1.5, 12);
+        const double cnr_base = rng.log_uniform(4, 15);
         double mix[4] = {rng.uniform(0.2, 0.6), rng.uniform(0.1, 0.4), rng.uniform(0.05, 0.25), rng.uniform(0.0, 0.3)};
         double msum = mix[0] + mix[1] + mix[2] + mix[3];
         for (double& v : mix) v /= msum;
@@ -304,7 +306,7 @@ void place_mcs(const Anatomy& an, const Detector& det, Rng& rng, std::vector<flo
             }
             double ex = ra * u, ey = rb * v;
             double x = cx + ex * std::cos(rot) - ey * std::sin(rot), y = cy + ex * std::sin(rot) + ey * std::cos(rot);
-            double cnr = std::clamp(cnr_base * std::exp(0.35 * rng.normal()), 0.8, 25.0);
+            double cnr = std::clamp(cnr_base * std::exp(0.35 * rng.normal()), 3.0, 25.0);
             placed += scene.render(m, x, y, cnr, cluster_id, 20);
         }
         if (placed < 6) {  // too crowded to place a cluster here: what was placed stays isolated
@@ -331,7 +333,7 @@ void place_mcs(const Anatomy& an, const Detector& det, Rng& rng, std::vector<flo
         McModel m = make_model(rng, area, draw_shape(rng, area, mix));
         double x, y;
         if (!breast_point(40, x, y)) break;
-        placed += scene.render(m, x, y, rng.log_uniform(1.0, 15), -1, 20);
+        placed += scene.render(m, x, y, rng.log_uniform(3.0, 15), -1, 20);
     }
 }
 
