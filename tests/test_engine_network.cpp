@@ -136,18 +136,18 @@ TEST_CASE("engine: network state round trips through safetensors") {
     CHECK_THROWS_WITH_AS(load_into(f, wrong.state()), doctest::Contains("'conv1.weight' has shape [4, 1, 3, 3]"), Error);
 }
 
-TEST_CASE("engine: mcseg demo trains briefly and saves loadable weights") {
-    const auto dir = std::filesystem::temp_directory_path() / ("mcseg-demo-" + std::to_string(::getpid()));
+TEST_CASE("engine: mcseg toy trains briefly and saves loadable weights") {
+    const auto dir = std::filesystem::temp_directory_path() / ("mcseg-toy-" + std::to_string(::getpid()));
     std::string out = dir.string();
-    const char* argv[] = {"demo", "--out", out.c_str(), "--steps", "3", "--seed", "2"};
-    CHECK(commands().at("demo").run(7, const_cast<char**>(argv)) == 0);
-    SafeTensorsFile f = load_safetensors((dir / "demo.safetensors").string());
+    const char* argv[] = {"toy", "--out", out.c_str(), "--steps", "3", "--seed", "2"};
+    CHECK(commands().at("toy").run(7, const_cast<char**>(argv)) == 0);
+    SafeTensorsFile f = load_safetensors((dir / "toy.safetensors").string());
     NetConfig cfg = NetConfig::from_json(f.metadata.at("config"));
     CHECK(cfg.patch == 29);
     Network net(cfg, 0);
     CHECK_NOTHROW(load_into(f, net.state()));
     CHECK(f.metadata.at("steps") == "3");
     std::filesystem::remove_all(dir);
-    const char* bad[] = {"demo", "--out", out.c_str(), "--steps", "0"};
-    CHECK_THROWS_AS(commands().at("demo").run(5, const_cast<char**>(bad)), Error);
+    const char* bad[] = {"toy", "--out", out.c_str(), "--steps", "0"};
+    CHECK_THROWS_AS(commands().at("toy").run(5, const_cast<char**>(bad)), Error);
 }
