@@ -33,6 +33,10 @@ SynthImage synthesize(const SynthConfig& cfg, uint64_t seed, int index) {
     Detector det;
     det.n0 = rng.uniform(250, 600) * std::exp(an.a_max) * (cfg.film ? 3.0 : 1.0);
     det.electronic = rng.uniform(3, 8);
+    if (cfg.film) {
+        det.is_film = true;
+        det.film = draw_film(an, rng);
+    }
 
     std::vector<float> a(size_t(W) * H);
 #pragma omp parallel for schedule(static)
@@ -43,6 +47,7 @@ SynthImage synthesize(const SynthConfig& cfg, uint64_t seed, int index) {
     add_specks(an, rng, a, out);
     if (cfg.film) acquire_film(a, an, det, key, rng, out);
     else acquire_digital(a, an, det, key, rng, out);
+    drop_invisible_mcs(out);
 
     if (out.laterality == "R") {  // chest wall on the right: mirror everything
         for (int y = 0; y < H; ++y) {
@@ -91,12 +96,14 @@ std::string synth_json(const SynthImage& img, const std::string& name) {
                             {"bbox", {m.x0, m.y0, m.x1, m.y1}},
                             {"shape", m.shape},
                             {"peak_attenuation", r3(m.peak_attenuation)},
-                            {"cnr", r3(m.cnr)}});
+                            {"cnr", r3(m.cnr)},
+                            {"snr", r3(m.snr)}});
     j["clusters"] = json::array();
     for (const auto& c : img.clusters)
         j["clusters"].push_back({{"id", c.id}, {"count", c.count}, {"bbox", {c.x0, c.y0, c.x1, c.y1}}});
     json specks = json::array();
     for (const auto& s : img.specks) specks.push_back({s.first, s.second});
+    j["unannotated_mcs"] = img.unannotated_mcs;
     j["distractors"] = {{"specks", specks}, {"skin_folds", img.skin_folds}, {"scratches", img.scratches}};
     j["vessels"] = img.vessels;
     j["ducts"] = img.ducts;

@@ -34,7 +34,8 @@ struct SynthMc {
     int x0 = 0, y0 = 0, x1 = 0, y1 = 0;  // bounding box of its mask pixels, inclusive
     std::string shape;            // round, irregular, elongated, branching
     double peak_attenuation = 0;  // added ln-attenuation at its densest point (before blur)
-    double cnr = 0;               // that peak over the local quantum-noise sigma
+    double cnr = 0;               // that peak over the local noise sigma (in attenuation)
+    double snr = 0;               // measured in the final pixels: mean contrast x sqrt(area) / noise
 };
 
 struct SynthCluster {
@@ -55,6 +56,7 @@ struct SynthImage {
     std::vector<SynthCluster> clusters;
     std::vector<std::pair<int, int>> specks;  // distractor centres (not MC)
     int vessels = 0, ducts = 0, skin_folds = 0, scratches = 0;
+    int unannotated_mcs = 0;           // rendered but too faint to see (not in mask or mcs)
 };
 
 SynthImage synthesize(const SynthConfig& cfg, uint64_t seed, int index);

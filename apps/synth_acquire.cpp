@@ -65,19 +65,41 @@ void acquire_digital(const std::vector<float>& a, const Anatomy& an, const Detec
                       [&](size_t i, int, int, double an_) { out.pixels[i] = to_pixel(offset + scale * an_); });
 }
 
-void acquire_film(const std::vector<float>& a, const Anatomy& an, const Detector& det, uint64_t key, Rng& rng,
-                  SynthImage& out) {
-    const int W = out.config.width, H = out.config.height;
+Film draw_film(const Anatomy& an, Rng& rng) {
+    Film f;
     // The exposure is set so the breast falls on the straight part of the curve: its centre A0 at
     // 55-70 % of the densest tissue, and a slope spreading that tissue over ~2.5 OD.
-    const double a0 = an.a_max * rng.uniform(0.55, 0.70), gamma = rng.uniform(3.5, 5.0) / an.a_max;
-    const double dfog = rng.uniform(0.15, 0.25), dmax = rng.uniform(3.4, 3.9), grain = rng.uniform(0.012, 0.025);
+    f.a0 = an.a_max * rng.uniform(0.55, 0.70);
+    f.gamma = rng.uniform(3.5, 5.0) / an.a_max;
+    f.dfog = rng.uniform(0.15, 0.25);
+    f.dmax = rng.uniform(3.4, 3.9);
+    f.grain = rng.uniform(0.012, 0.025);
+    f.scan = rng.uniform(0.004, 0.01);
+    return f;
+}
+
+double Film::od(double a) const { return dfog + (dmax - dfog) / (1 + std::exp(gamma * (a - a0))); }
+
+double Film::slope(double a) const {
+    const double s = 1 / (1 + std::exp(gamma * (a - a0)));
+    return (dmax - dfog) * gamma * s * (1 - s);
+}
+
+double Film::sigma_od(double a) const {
+    const double d = od(a);
+    return std::hypot(grain * std::sqrt(d), scan * (1 + 0.3 * d));
+}
+
+void acquire_film(const std::vector<float>& a, const Anatomy&, const Detector& det, uint64_t key, Rng& rng,
+                  SynthImage& out) {
+    const int W = out.config.width, H = out.config.height;
+    const Film& f = det.film;
     std::vector<float> od(size_t(W) * H);
     noisy_attenuation(a, W, H, det.n0, det.electronic, key, [&](size_t i, int y, int x, double an_) {
-        double d = dfog + (dmax - dfog) / (1 + std::exp(gamma * (an_ - a0)));
+        double d = f.od(an_);
         float g[4];
         pixel_normals(key, 2, uint32_t(y), uint32_t(x & ~3), g);
-        od[i] = float(d + grain * std::sqrt(d) * g[x & 3]);
+        od[i] = float(d + f.grain * std::sqrt(d) * g[x & 3]);
     });
     // Scratches: thin, slightly curved lines where the emulsion is thinner (lower OD).
     out.scratches = rng.chance(0.5) ? rng.randint(1, 3) : 0;
@@ -96,7 +118,6 @@ void acquire_film(const std::vector<float>& a, const Anatomy& an, const Detector
     gaussian_blur(od, W, H, rng.uniform(0.6, 0.9));
     std::vector<double> row_gain(H);
     for (auto& r : row_gain) r = 0.003 * rng.normal() + (rng.chance(0.01) ? 0.02 * rng.normal() : 0.0);
-    const double scan = rng.uniform(0.004, 0.01);
     out.pixels.resize(size_t(W) * H);
 #pragma omp parallel for schedule(static)
     for (int y = 0; y < H; ++y) {
@@ -104,7 +125,7 @@ void acquire_film(const std::vector<float>& a, const Anatomy& an, const Detector
         for (int x = 0; x < W; ++x) {
             if (x % 4 == 0) pixel_normals(key, 3, uint32_t(y), uint32_t(x), nrm);
             const size_t i = size_t(y) * W + x;
-            double d = od[i] + row_gain[y] + scan * (1 + 0.3 * od[i]) * nrm[x % 4];
+            double d = od[i] + row_gain[y] + f.scan * (1 + 0.3 * od[i]) * nrm[x % 4];
             long q = std::lround(std::clamp((4.0 - d) / 4.0, 0.0, 1.0) * 4095);
             out.pixels[i] = uint16_t(q * 4);
         }

@@ -29,10 +29,23 @@ struct Anatomy {
 // vessels, ducts, skin_folds of `out`.
 Anatomy make_anatomy(const SynthConfig& cfg, uint64_t key, Rng& rng, SynthImage& out);
 
-// Detector model: incident counts per pixel, and the quantum+electronic noise sigma of A there.
+// Film: the characteristic curve OD(A) = dfog + (dmax - dfog) / (1 + exp(gamma (A - a0))), grain
+// (sigma grain * sqrt(OD)) and the scanner's noise (sigma scan * (1 + 0.3 OD)).
+struct Film {
+    double a0 = 0, gamma = 0, dfog = 0, dmax = 0, grain = 0, scan = 0;
+    double od(double a) const;
+    double slope(double a) const;     // |dOD/dA|
+    double sigma_od(double a) const;  // grain and scanner noise at OD(a)
+};
+
+// Detector model: incident counts per pixel, and the noise sigma of A there (quantum +
+// electronic; for film also the film's own noise, referred back through the curve's slope, so
+// that an MC's contrast-to-noise ratio means the same visibility on both variants).
 struct Detector {
     double n0 = 0;           // counts per pixel with no object
     double electronic = 0;   // electronic noise sigma, in counts
+    bool is_film = false;
+    Film film;
     double sigma_a(double a) const;
 };
 
@@ -41,12 +54,20 @@ struct Detector {
 void place_mcs(const Anatomy& an, const Detector& det, Rng& rng, std::vector<float>& a,
                std::vector<uint8_t>& mask, SynthImage& out);
 
+// Drops from the mask and the MC list every MC a reader could not see in the final pixels (see
+// synth_mc.cpp), so that the ground truth is what a radiologist would annotate; clusters left
+// with fewer than 6 MCs dissolve. Returns how many were dropped.
+int drop_invisible_mcs(SynthImage& out);
+
 // Bright specks into `a` (recorded in out.specks).
 void add_specks(const Anatomy& an, Rng& rng, std::vector<float>& a, SynthImage& out);
 
 // Attenuation -> 14-bit pixels: digital detector, or film + digitiser (adds scratches).
 void acquire_digital(const std::vector<float>& a, const Anatomy& an, const Detector& det, uint64_t key,
                      Rng& rng, SynthImage& out);
+// The film and scanner of one digitised-film image (drawn before the MCs, whose contrast
+// depends on them).
+Film draw_film(const Anatomy& an, Rng& rng);
 void acquire_film(const std::vector<float>& a, const Anatomy& an, const Detector& det, uint64_t key,
                   Rng& rng, SynthImage& out);
 

@@ -11,9 +11,11 @@
 // pixel, so a border pixel gets its covered fraction — the partial-volume effect — and then
 // blurred by the detector's point spread (Gaussian, sigma 0.6 px). The mask is the pixels at
 // least half covered (at least one pixel per MC). The peak contrast is a contrast-to-noise ratio
-// (CNR) times the local quantum-noise sigma, from 3 to 25: the mask is what a radiologist
-// would annotate, so every MC in it must be visible (at a CNR below ~3 a small MC drowns in
-// the quantum noise, and a label nobody could see only teaches the networks noise).
+// (CNR) times the local noise sigma (quantum; on film also grain and scanner noise referred
+// through the curve's slope), from 3 to 25. The mask is what a radiologist would annotate, so
+// every MC in it must be visible: after acquisition, drop_invisible_mcs measures each MC in the
+// final pixels and removes from the mask those below the Rose criterion (they stay in the
+// image, unannotated, as faint MCs do in real mammograms).
 // MCs never touch: each one's box, grown by 2 px, must be free, so a connected component of
 // the mask is exactly one MC.
 #include <algorithm>
@@ -226,9 +228,10 @@ struct Scene {
             for (int x = 0; x < bw; ++x)
                 for (int t = -2; t <= 2; ++t)
                     if (y + t >= 0 && y + t < bh) blur[size_t(y) * bw + x] += k[t + 2] * tmp[size_t(y + t) * bw + x];
-        const double peak = cnr * det.sigma_a(an.sample(an.atten, cx, cy));
+        // At most 1.5 (a very dense MC): on film's flat toe and shoulder no contrast would do.
+        const double sigma = det.sigma_a(an.sample(an.atten, cx, cy)), peak = std::min(1.5, cnr * sigma);
         mc.peak_attenuation = peak;
-        mc.cnr = cnr;
+        mc.cnr = peak / sigma;
         for (int y = 0; y < bh; ++y)
             for (int x = 0; x < bw; ++x) a[size_t(by0 + y) * W + bx0 + x] += float(peak * blur[size_t(y) * bw + x]);
         boxes.push_back({bx0 - 2, by0 - 2, bx1 + 2, by1 + 2});
@@ -241,7 +244,15 @@ struct Scene {
 
 double Detector::sigma_a(double a) const {
     double counts = n0 * std::exp(-a);
-    return std::sqrt(counts + electronic * electronic) / counts;
+    double quantum = std::sqrt(counts + electronic * electronic) / counts;
+    if (!is_film) return quantum;
+    // Film noise in A units; where the curve flattens (toe, shoulder) it grows without bound,
+    // so the slope is floored at 5 % of its maximum (MCs there stay hard to see, as on film).
+    const double max_slope = (film.dmax - film.dfog) * film.gamma / 4;
+    // The digitiser's blur (sigma ~0.75 px) then cuts the white film noise to ~0.4 of it while
+    // an MC of a few pixels keeps most of its peak; the factor keeps film MCs as visible as
+    // digital ones of the same CNR rather than brighter.
+    return std::hypot(quantum, 0.4 * film.sigma_od(a) / std::max(film.slope(a), 0.05 * max_slope));
 }
 
 void place_mcs(const Anatomy& an, const Detector& det, Rng& rng, std::vector<float>& a, std::vector<uint8_t>& mask,
@@ -335,6 +346,86 @@ void place_mcs(const Anatomy& an, const Detector& det, Rng& rng, std::vector<flo
         if (!breast_point(40, x, y)) break;
         placed += scene.render(m, x, y, rng.log_uniform(3.0, 15), -1, 20);
     }
+}
+
+int drop_invisible_mcs(SynthImage& out) {
+    const int W = out.config.width, H = out.config.height;
+    std::vector<SynthMc> kept;
+    for (const SynthMc& mc : out.mcs) {
+        // Background: the box grown by 6 px, minus the box grown by 2 px, minus any MC pixel.
+        // A plane fitted to it (least squares in dx, dy) removes the tissue's local slope; the
+        // residual's sigma is the local noise (texture included).
+        const double cx = 0.5 * (mc.x0 + mc.x1), cy = 0.5 * (mc.y0 + mc.y1);
+        double m[3][4] = {};  // normal equations [A | b] for p0 + p1 dx + p2 dy
+        std::vector<std::array<double, 3>> bg;
+        for (int y = std::max(0, mc.y0 - 6); y <= std::min(H - 1, mc.y1 + 6); ++y)
+            for (int x = std::max(0, mc.x0 - 6); x <= std::min(W - 1, mc.x1 + 6); ++x) {
+                if ((x >= mc.x0 - 2 && x <= mc.x1 + 2 && y >= mc.y0 - 2 && y <= mc.y1 + 2) ||
+                    out.mask[size_t(y) * W + x])
+                    continue;
+                const double f[3] = {1, x - cx, y - cy}, v = out.pixels[size_t(y) * W + x];
+                for (int r = 0; r < 3; ++r) {
+                    for (int c = 0; c < 3; ++c) m[r][c] += f[r] * f[c];
+                    m[r][3] += f[r] * v;
+                }
+                bg.push_back({x - cx, y - cy, v});
+            }
+        for (int k = 0; k < 3; ++k)  // Gauss-Jordan; the ring makes the system well-conditioned
+            for (int r = 0; r < 3; ++r)
+                if (r != k) {
+                    const double q = m[r][k] / m[k][k];
+                    for (int c = k; c < 4; ++c) m[r][c] -= q * m[k][c];
+                }
+        const double p[3] = {m[0][3] / m[0][0], m[1][3] / m[1][1], m[2][3] / m[2][2]};
+        auto plane = [&](double dx, double dy) { return p[0] + p[1] * dx + p[2] * dy; };
+        double ss = 0;
+        for (const auto& b : bg) ss += (b[2] - plane(b[0], b[1])) * (b[2] - plane(b[0], b[1]));
+        const double sigma = std::sqrt(ss / std::max<size_t>(1, bg.size() - 3));
+        // Contrast: the MC pixels' mean above the plane (MCs are bright on both variants).
+        double sum = 0;
+        int n = 0;
+        for (int y = mc.y0; y <= mc.y1; ++y)
+            for (int x = mc.x0; x <= mc.x1; ++x)
+                if (out.mask[size_t(y) * W + x]) {
+                    sum += out.pixels[size_t(y) * W + x] - plane(x - cx, y - cy);
+                    ++n;
+                }
+        // Rose criterion: a uniform spot of n pixels and contrast C in white noise sigma is seen
+        // when C sqrt(n) / sigma >= 5.
+        SynthMc k = mc;
+        k.snr = sigma > 0 ? sum / n / sigma * std::sqrt(double(n)) : 0;
+        if (k.snr >= 5) {
+            kept.push_back(k);
+            continue;
+        }
+        for (int y = mc.y0; y <= mc.y1; ++y)
+            for (int x = mc.x0; x <= mc.x1; ++x) out.mask[size_t(y) * W + x] = 0;
+    }
+    const int dropped = int(out.mcs.size() - kept.size());
+    out.unannotated_mcs += dropped;
+    // Renumber the MCs; clusters keep their MCs that remain, and dissolve below 6.
+    std::vector<SynthCluster> clusters;
+    for (SynthCluster c : out.clusters) {
+        c.count = 0;
+        c.x0 = W; c.y0 = H; c.x1 = -1; c.y1 = -1;
+        for (const SynthMc& mc : kept)
+            if (mc.cluster == c.id) {
+                ++c.count;
+                c.x0 = std::min(c.x0, mc.x0); c.y0 = std::min(c.y0, mc.y0);
+                c.x1 = std::max(c.x1, mc.x1); c.y1 = std::max(c.y1, mc.y1);
+            }
+        const int new_id = c.count >= 6 ? int(clusters.size()) : -1;
+        for (SynthMc& mc : kept)
+            if (mc.cluster == c.id) mc.cluster = new_id;
+        if (new_id >= 0) {
+            c.id = new_id;
+            clusters.push_back(c);
+        }
+    }
+    for (size_t i = 0; i < kept.size(); ++i) kept[i].id = int(i);
+    out.mcs = std::move(kept);
+    out.clusters = std::move(clusters);
+    return dropped;
 }
 
 }  // namespace mcseg
