@@ -30,11 +30,14 @@ void on_progress(void* user, const char* stage, int64_t done, int64_t total) {
 }
 
 int run_segment(int argc, char** argv) {
-    Args a(argc, argv, "mcseg segment IMAGE... --out DIR [--method cnn|classic] [--weights-dir DIR] [--device D]",
+    Args a(argc, argv,
+           "mcseg segment IMAGE... --out DIR [--method cnn|classic] [--mode dense|exact] [--weights-dir DIR] "
+           "[--device D]",
            "Segment microcalcifications in whole mammograms (8/16-bit grayscale PNG or DICOM): Otsu\n"
            "background removal, the Detector on N×N windows overlapping by N/2, the Segmentator on\n"
            "every pixel of the candidate windows, MC labelling and clusters (> 5 MCs per cm²). Writes\n"
            "NAME_mask.png, NAME_prob.png, NAME_overlay.png and NAME.json per image into DIR.\n"
+           "--mode dense shares the conv work of overlapping patches (exact: one patch per position).\n"
            "--method classic runs the difference-of-Gaussians baseline instead.");
     a.option("--out", "DIR", "output folder (created)");
     a.option("--method", "M", "cnn (the paper's two networks) or classic (DoG baseline)", "cnn");
@@ -47,6 +50,8 @@ int run_segment(int argc, char** argv) {
     a.option("--detector-threshold", "P", "window is a candidate above this probability", "0.5");
     a.option("--threshold", "P", "pixel is MC above this Segmentator probability", "0.5");
     a.option("--classic-threshold", "Z", "classic method: DoG z-score threshold", "4.5");
+    a.option("--mode", "M", "dense (conv trunk once per tile) or exact (one patch per position)", "dense");
+    a.option("--tile", "PX", "dense: block of patch positions per trunk run (multiple of 4)", "256");
     a.option("--batch", "B", "patches per network call", "1024");
     if (a.parse()) return 0;
     if (a.positionals().empty()) fail("no image given (see --help)");
@@ -58,7 +63,10 @@ int run_segment(int argc, char** argv) {
     opt.segmentator_threshold = a.get_double("--threshold");
     opt.override_spacing_mm = a.get_double("--pixel-spacing");
     opt.batch = int(a.get_int("--batch"));
+    opt.mode = a.get("--mode");
+    opt.tile = int(a.get_int("--tile"));
     if (opt.override_spacing_mm < 0) fail("--pixel-spacing must be positive");
+    opt.validate();
     ClassicParams classic;
     classic.threshold = a.get_double("--classic-threshold");
 

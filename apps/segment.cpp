@@ -8,6 +8,7 @@
 #include <map>
 
 #include "apps/otsu.h"
+#include "apps/segment_dense.h"
 #include "engine/error.h"
 #include "engine/tensor.h"
 #include "nets/train.h"
@@ -24,6 +25,12 @@ double SegmentResult::gflop() const {
     double g = 0;
     for (const auto& st : stages) g += st.gflop;
     return g;
+}
+
+void SegmentOptions::validate() const {
+    if (mode != "exact" && mode != "dense") fail("segment mode must be exact or dense, not '", mode, "'");
+    if (batch < 1) fail("batch must be >= 1, got ", batch);
+    if (tile < 4 || tile % 4) fail("tile must be a positive multiple of 4, got ", tile);
 }
 
 std::string shipped_weights(const std::string& dir, const std::string& kind) {
@@ -54,35 +61,6 @@ namespace {
 using clock_type = std::chrono::steady_clock;
 double since(clock_type::time_point t) { return std::chrono::duration<double>(clock_type::now() - t).count(); }
 
-// The normalised image and the N×N patch with top-left (x0, y0), edges repeated outside.
-struct PatchSource {
-    int w, h, n;
-    std::vector<float> px;
-    void copy(int x0, int y0, float* out) const {
-        const bool inside = x0 >= 0 && y0 >= 0 && x0 + n <= w && y0 + n <= h;
-        for (int r = 0; r < n; ++r) {
-            const int y = std::clamp(y0 + r, 0, h - 1);
-            const float* row = &px[size_t(y) * w];
-            float* o = out + size_t(r) * n;
-            if (inside)
-                std::copy(row + x0, row + x0 + n, o);
-            else
-                for (int c = 0; c < n; ++c) o[c] = row[std::clamp(x0 + c, 0, w - 1)];
-        }
-    }
-};
-
-// Runs the network on `count` patches of buf, returns P(class 1) of each.
-std::vector<float> positive_probability(Network& net, const std::vector<float>& buf, int count) {
-    const int n = net.config().patch;
-    std::vector<float> in(buf.begin(), buf.begin() + size_t(count) * n * n);
-    NoGradGuard no_grad;
-    Tensor logits = net.forward(Tensor::from_host({count, 1, n, n}, in, net.device()), false);
-    std::vector<float> l = logits.to_host(), p(count);
-    for (int i = 0; i < count; ++i) p[i] = 1.0f / (1.0f + std::exp(l[2 * i] - l[2 * i + 1]));  // softmax of 2
-    return p;
-}
-
 // Size, spacing and the Otsu breast mask: the first stage of both methods.
 SegmentResult start_result(const GrayImage& img, const SegmentOptions& opt) {
     SegmentResult r;
@@ -105,6 +83,13 @@ void finish_result(const GrayImage& img, SegmentResult& r) {
     r.stages.push_back({"labelling", since(t), 0, 0});
 }
 
+// P(positive) of the patches at `at` in the chosen mode; *gflop receives the work done.
+std::vector<float> probabilities(Network& net, const NormalisedImage& img, const TopLefts& at,
+                                 const SegmentOptions& opt, double* gflop, const StageProgress& progress) {
+    return opt.mode == "dense" ? dense_probabilities(net, img, at, opt.tile, opt.batch, gflop, progress)
+                               : exact_probabilities(net, img, at, opt.batch, gflop, progress);
+}
+
 }  // namespace
 
 SegmentResult segment_mammogram(const GrayImage& img, Network& det, Network& seg, const SegmentOptions& opt,
@@ -113,13 +98,14 @@ SegmentResult segment_mammogram(const GrayImage& img, Network& det, Network& seg
     if (seg.config().patch != n)
         fail("the Detector takes ", n, "-pixel patches but the Segmentator ", seg.config().patch, "-pixel ones");
     if (w < n || h < n) fail("the image (", w, "x", h, ") is smaller than the ", n, "x", n, " patch");
-    if (opt.batch < 1) fail("batch must be >= 1");
+    opt.validate();
 
     // 1. Otsu and normalisation.
     auto t = clock_type::now();
     SegmentResult r = start_result(img, opt);
+    r.mode = opt.mode;
     PixelNorm norm = masked_stats(img, r.breast);
-    PatchSource src{w, h, n, std::vector<float>(img.pixels.size())};
+    NormalisedImage src{w, h, std::vector<float>(img.pixels.size())};
     for (size_t i = 0; i < src.px.size(); ++i) src.px[i] = (float(img.pixels[i]) - norm.mean) / norm.std;
     // Summed-area table of the breast mask: "does this window hold breast?" in O(1).
     std::vector<int64_t> sat(size_t(w + 1) * (h + 1), 0);
@@ -135,55 +121,40 @@ SegmentResult segment_mammogram(const GrayImage& img, Network& det, Network& seg
 
     // 2. Detector on half-overlapping windows that touch the breast.
     t = clock_type::now();
-    std::vector<std::pair<int, int>> windows;
+    TopLefts windows;
     const int stride = std::max(1, n / 2);
     for (int y0 : window_starts(h, n, stride))
         for (int x0 : window_starts(w, n, stride))
             if (breast_in(x0, y0) > 0) windows.push_back({x0, y0});
     r.windows = int64_t(windows.size());
+    double gflop = 0;
+    std::vector<float> p = probabilities(det, src, windows, opt, &gflop, {progress, user, "detector"});
     r.candidates.assign(size_t(w) * h, 0);
-    std::vector<float> buf(size_t(opt.batch) * n * n);
-    for (size_t begin = 0; begin < windows.size(); begin += opt.batch) {
-        int count = int(std::min(windows.size() - begin, size_t(opt.batch)));
-        for (int i = 0; i < count; ++i)
-            src.copy(windows[begin + i].first, windows[begin + i].second, &buf[size_t(i) * n * n]);
-        std::vector<float> p = positive_probability(det, buf, count);
-        for (int i = 0; i < count; ++i) {
-            if (p[i] <= opt.detector_threshold) continue;
-            ++r.positive_windows;
-            auto [x0, y0] = windows[begin + i];
-            for (int y = y0; y < y0 + n; ++y)
-                for (int x = x0; x < x0 + n; ++x) r.candidates[size_t(y) * w + x] = r.breast[size_t(y) * w + x];
-        }
-        if (progress) progress(user, "detector", int64_t(begin + count), r.windows);
+    for (size_t i = 0; i < windows.size(); ++i) {
+        if (p[i] <= opt.detector_threshold) continue;
+        ++r.positive_windows;
+        auto [x0, y0] = windows[i];
+        for (int y = y0; y < y0 + n; ++y)
+            for (int x = x0; x < x0 + n; ++x) r.candidates[size_t(y) * w + x] = r.breast[size_t(y) * w + x];
     }
-    r.stages.push_back({"detector", since(t), r.windows, r.windows * det.config().forward_flops() / 1e9});
+    r.stages.push_back({"detector", since(t), r.windows, gflop});
 
-    // 3. Segmentator on every candidate pixel.
+    // 3. Segmentator on every candidate pixel, the centre of the patch with top-left pixel − N/2.
     t = clock_type::now();
     std::vector<int64_t> pixels;
     for (int64_t i = 0; i < int64_t(r.candidates.size()); ++i)
         if (r.candidates[i]) pixels.push_back(i);
     r.candidate_pixels = int64_t(pixels.size());
+    TopLefts patches(pixels.size());
+    for (size_t i = 0; i < pixels.size(); ++i) patches[i] = {int(pixels[i] % w) - n / 2, int(pixels[i] / w) - n / 2};
+    p = probabilities(seg, src, patches, opt, &gflop, {progress, user, "segmentator"});
     r.probability.assign(size_t(w) * h, 0);
     r.mask.assign(size_t(w) * h, 0);
-    const int half = n / 2;
-    for (size_t begin = 0; begin < pixels.size(); begin += opt.batch) {
-        int count = int(std::min(pixels.size() - begin, size_t(opt.batch)));
-        for (int i = 0; i < count; ++i) {
-            int64_t p = pixels[begin + i];
-            src.copy(int(p % w) - half, int(p / w) - half, &buf[size_t(i) * n * n]);
-        }
-        std::vector<float> prob = positive_probability(seg, buf, count);
-        for (int i = 0; i < count; ++i) {
-            int64_t p = pixels[begin + i];
-            r.probability[p] = uint8_t(std::lround(255.0f * prob[i]));
-            r.mask[p] = prob[i] > opt.segmentator_threshold;
-        }
-        if (progress) progress(user, "segmentator", int64_t(begin + count), r.candidate_pixels);
+    for (size_t i = 0; i < pixels.size(); ++i) {
+        r.probability[pixels[i]] = uint8_t(std::lround(255.0f * p[i]));
+        r.mask[pixels[i]] = p[i] > opt.segmentator_threshold;
     }
-    r.stages.push_back({"segmentator", since(t), r.candidate_pixels,
-                        r.candidate_pixels * seg.config().forward_flops() / 1e9});
+    r.stages.push_back({"segmentator", since(t), r.candidate_pixels, gflop});
 
     // 4. MCs and clusters.
     finish_result(img, r);

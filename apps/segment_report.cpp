@@ -46,6 +46,7 @@ ordered_json segment_json(const SegmentResult& r) {
     return {{"width", r.width},
             {"height", r.height},
             {"pixel_spacing_mm", r.spacing_mm},
+            {"mode", r.mode.empty() ? ordered_json(nullptr) : ordered_json(r.mode)},
             {"mc_count", r.mcs.components.size()},
             {"cluster_count", r.clusters.size()},
             {"seconds", r.seconds()},

@@ -4,7 +4,8 @@
 //   NAME_prob.png     the per-pixel MC probability × 255 (for FROC curves)
 //   NAME_overlay.png  the whole breast with cluster boxes, zoomed crops with MC outlines
 //   NAME.json         MCs (centroid, area in px and mm², mean/peak intensity, cluster),
-//                     clusters (box, centroid, MC count, density), per-stage times, patch counts
+//                     clusters (box, centroid, MC count, density), the CNN's mode (exact or
+//                     dense), per-stage times, patch counts and GFLOP
 #pragma once
 #include <nlohmann/json.hpp>
 #include <string>

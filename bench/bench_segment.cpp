@@ -2,10 +2,13 @@
 // mammogram (4095×5625 at 0.05 mm; seed 20, image 4: three clusters, 59 MCs), timed per stage,
 // against the paper's 20 s per mammogram on a GTX 970.
 //
-// Prints one JSON object: seconds (end to end, excluding the synthesis of the test image),
-// stages (seconds, patches and GFLOP of each), gflop, achieved GFLOP/s, the fraction of the
-// device's FP32 peak (CPU here: 2 cores × 2.8 GHz × 2 AVX-512 FMA × 16 lanes × 2 = 358 GFLOP/s;
-// H100 SXM: 67 TFLOP/s), the device, and what was found (MCs, clusters, MC sensitivity).
+// Prints one JSON object: the mode (dense or exact, apps/segment.h), seconds (end to end,
+// excluding the synthesis of the test image), stages (seconds and GFLOP done of each), gflop,
+// achieved GFLOP/s, the fraction of the device's FP32 peak (CPU here: 2 cores × 2.8 GHz × 2
+// AVX-512 FMA × 16 lanes × 2 = 358 GFLOP/s; H100 SXM: 67 TFLOP/s), the device, and what was
+// found (MCs, clusters, MC sensitivity, Dice against the synthetic truth). In dense mode it also
+// runs the exact mode once (unless --no-compare) and adds its seconds per stage and the pixel
+// Dice between the two MC masks (dice_vs_exact).
 #include <chrono>
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -21,8 +24,11 @@ namespace mcseg {
 namespace {
 
 int run(int argc, char** argv) {
-    Args a(argc, argv, "mcseg bench segment [--device D] [--weights-dir DIR]",
+    Args a(argc, argv, "mcseg bench segment [--mode dense|exact] [--no-compare] [--device D] [--weights-dir DIR]",
            "Time the two-stage segmentation of a fixed full-field synthetic mammogram.");
+    a.option("--mode", "M", "dense or exact (apps/segment.h)", "dense");
+    a.option("--tile", "PX", "dense: block of patch positions per trunk run (multiple of 4)", "256");
+    a.flag("--no-compare", "dense: skip the exact run that dice_vs_exact and exact_seconds come from");
     a.option("--device", "D", "cpu, cuda or auto", "auto");
     a.option("--weights-dir", "DIR", "folder with the shipped weights", "weights");
     a.option("--seed", "S", "synthetic image seed", "20");
@@ -41,11 +47,16 @@ int run(int argc, char** argv) {
     img.pixels = s.pixels;
     img.pixel_spacing_mm = s.config.spacing_mm;
 
-    SegmentResult r = segment_mammogram(img, det, seg, SegmentOptions{});
+    SegmentOptions opt;
+    opt.mode = a.get("--mode");
+    opt.tile = int(a.get_int("--tile"));
+    opt.validate();
+    SegmentResult r = segment_mammogram(img, det, seg, opt);
     MaskScore score = score_masks(r.mask, s.mask, img.width, img.height, img.pixel_spacing_mm);
     double peak = a.get_double("--peak-gflops");
     if (peak <= 0) peak = device == Device::CPU ? 358.0 : 67000.0;
     nlohmann::ordered_json j{{"case", "segment"},
+                             {"mode", opt.mode},
                              {"device", backend_for(device).name()},
                              {"image", cat("synthetic seed ", a.get("--seed"), " index ", a.get("--index"), " ",
                                            img.width, "x", img.height)},
@@ -64,7 +75,18 @@ int run(int argc, char** argv) {
                              {"true_clusters", s.clusters.size()},
                              {"mc_sensitivity", score.mc_sensitivity()},
                              {"dice", score.dice()}};
-    for (const auto& st : r.stages) j["stages"][st.name] = st.seconds;
+    for (const auto& st : r.stages) j["stages"][st.name] = {{"seconds", st.seconds}, {"gflop", st.gflop}};
+    if (opt.mode == "dense" && !a.get_flag("--no-compare")) {
+        opt.mode = "exact";
+        SegmentResult exact = segment_mammogram(img, det, seg, opt);
+        j["exact_seconds"] = exact.seconds();
+        j["exact_stages"] = nlohmann::ordered_json::object();
+        for (const auto& st : exact.stages)
+            j["exact_stages"][st.name] = {{"seconds", st.seconds}, {"gflop", st.gflop}};
+        j["exact_mcs_found"] = exact.mcs.components.size();
+        j["exact_clusters_found"] = exact.clusters.size();
+        j["dice_vs_exact"] = score_masks(r.mask, exact.mask, img.width, img.height, img.pixel_spacing_mm).dice();
+    }
     std::printf("%s\n", j.dump().c_str());
     return 0;
 }

@@ -20,9 +20,9 @@ constexpr uint64_t kInitStream = 1ull << 63;
 
 // ---- configuration ------------------------------------------------------------------------------
 
-int NetConfig::final_side() const {
+int NetConfig::trunk_side(int input_side) const {
     const int shrink = same ? 0 : 2;  // per conv
-    int side = patch;
+    int side = input_side;
     for (int layer = 0; layer < 6; ++layer) {
         side -= shrink;
         if (layer < 2) side /= 2;  // max-pool after conv1 and conv2
@@ -30,16 +30,21 @@ int NetConfig::final_side() const {
     return side;
 }
 
-double NetConfig::forward_flops() const {
+double NetConfig::trunk_flops(int h, int w) const {
     const int shrink = same ? 0 : 2;
     double flops = 0;
-    int side = patch;
     for (int layer = 0; layer < 6; ++layer) {
-        side -= shrink;
-        flops += 2.0 * 9 * (layer == 0 ? 1 : filters) * filters * side * side;
-        if (layer < 2) side /= 2;
+        h -= shrink;
+        w -= shrink;
+        flops += 2.0 * 9 * (layer == 0 ? 1 : filters) * filters * h * w;
+        if (layer < 2) h /= 2, w /= 2;
     }
-    return flops + 2.0 * filters * side * side * fc + 2.0 * fc * 2;
+    return flops;
+}
+
+double NetConfig::head_flops() const {
+    const int side = final_side();
+    return 2.0 * filters * side * side * fc + 2.0 * fc * 2;
 }
 
 void NetConfig::validate() const {
@@ -123,29 +128,49 @@ Tensor Network::bn(BatchNorm& b, const Tensor& x, bool training) {
                           cfg_.bn_momentum, cfg_.bn_eps);
 }
 
-Tensor Network::features(const Tensor& x, bool training) {
-    const int N = cfg_.patch;
-    if (!x.defined() || x.rank() != 4 || x.dim(1) != 1 || x.dim(2) != N || x.dim(3) != N)
-        fail("network: expects input [n, 1, ", N, ", ", N, "], got ",
+Tensor Network::trunk(const Tensor& x, bool training) {
+    if (!x.defined() || x.rank() != 4 || x.dim(1) != 1)
+        fail("network: expects input [n, 1, h, w], got ",
              x.defined() ? shape_str(x.shape()) : std::string("an undefined tensor"));
     if (x.device() != device_)
         fail("network: input on ", device_name(x.device()), ", network on ", device_name(device_));
+    if (cfg_.trunk_side(x.dim(2)) < 1 || cfg_.trunk_side(x.dim(3)) < 1)
+        fail("network: input ", shape_str(x.shape()), " is too small for the conv trunk");
     const int pad = cfg_.same ? 1 : 0;
     Tensor h = x;
     for (int k = 0; k < 6; ++k) {
         h = ops::relu(bn(bn_[k], ops::conv3x3(h, conv_[k].weight, conv_[k].bias, pad), training));
         if (k < 2) h = ops::maxpool2x2(h);
     }
-    h = ops::linear(ops::flatten(h), fc1_.weight, fc1_.bias);
-    return ops::relu(bn(bn_[6], h, training));
+    return h;
 }
 
-Tensor Network::forward(const Tensor& x, bool training, uint64_t dropout_stream, const Tensor* dropout_mask) {
-    Tensor h = features(x, training);
+Tensor Network::patch_trunk(const Tensor& x, bool training) {
+    const int N = cfg_.patch;
+    if (!x.defined() || x.rank() != 4 || x.dim(1) != 1 || x.dim(2) != N || x.dim(3) != N)
+        fail("network: expects input [n, 1, ", N, ", ", N, "], got ",
+             x.defined() ? shape_str(x.shape()) : std::string("an undefined tensor"));
+    return ops::flatten(trunk(x, training));
+}
+
+Tensor Network::head_features(const Tensor& flat, bool training) {
+    return ops::relu(bn(bn_[6], ops::linear(flat, fc1_.weight, fc1_.bias), training));
+}
+
+Tensor Network::head(const Tensor& flat, bool training, uint64_t dropout_stream, const Tensor* dropout_mask) {
+    Tensor h = head_features(flat, training);
     if (training)
         h = dropout_mask ? ops::mul_mask(h, *dropout_mask)
                          : ops::dropout(h, cfg_.dropout, seed_, dropout_stream, true);
     return ops::linear(h, fc2_.weight, fc2_.bias);
+}
+
+Tensor Network::features(const Tensor& x, bool training) {
+    return head_features(patch_trunk(x, training), training);
+}
+
+Tensor Network::forward(const Tensor& x, bool training, uint64_t dropout_stream, const Tensor* dropout_mask) {
+    return head(patch_trunk(x, training), training, dropout_stream, dropout_mask);
 }
 
 std::vector<std::pair<std::string, Tensor*>> Network::parameters() {

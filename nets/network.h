@@ -31,10 +31,15 @@ struct NetConfig {
     // Throws mcseg::Error naming the problem (e.g. a valid net with N < 42).
     void validate() const;
     // Side of the feature map after conv6 (12 for N = 49 same, 2 for N = 49 valid).
-    int final_side() const;
+    int final_side() const { return trunk_side(patch); }
+    // Side of the conv trunk's output for an input side (floor pooling; may be < 1 when too small).
+    int trunk_side(int input_side) const;
     // Multiply-adds × 2 of one patch's forward pass through the convs and FCs (the FLOPs the
     // benchmarks report; batch norm, ReLU and pooling are a rounding error beside them).
-    double forward_flops() const;
+    double forward_flops() const { return trunk_flops(patch, patch) + head_flops(); }
+    // The same count for the conv trunk on an h × w input, and for the FCs of one patch.
+    double trunk_flops(int h, int w) const;
+    double head_flops() const;
     std::string to_json() const;
     static NetConfig from_json(const std::string& json);  // missing keys keep their defaults
 };
@@ -49,6 +54,18 @@ public:
                    const Tensor* dropout_mask = nullptr);
     // The FC features after bn7 + relu, [n, fc] (before dropout).
     Tensor features(const Tensor& x, bool training);
+
+    // The two halves of forward, for inputs other than one patch (apps/segment_dense.h):
+    // trunk: conv1..conv6 with their batch norms, ReLUs and pools on x [n, 1, H, W] of any size
+    // the pools leave something of -> [n, filters, trunk_side(H), trunk_side(W)]. In eval mode
+    // it is translation-equivariant with stride 4 (up to the zero padding at the border).
+    Tensor trunk(const Tensor& x, bool training);
+    // head_features: fc1 -> bn7 -> relu on flat [n, filters·S·S] (S = final_side, index
+    // c·S·S + y·S + x as ops::flatten lays out the trunk of one patch) -> [n, fc].
+    Tensor head_features(const Tensor& flat, bool training);
+    // head: head_features -> dropout (training; as in forward) -> fc2 -> logits [n, 2].
+    Tensor head(const Tensor& flat, bool training, uint64_t dropout_stream = 0,
+                const Tensor* dropout_mask = nullptr);
 
     std::vector<std::pair<std::string, Tensor*>> parameters();  // trainable, in layer order
     std::vector<std::pair<std::string, Tensor*>> state();       // parameters + running stats
@@ -66,6 +83,8 @@ private:
     struct Linear { Tensor weight, bias; };
 
     Tensor bn(BatchNorm& b, const Tensor& x, bool training);
+    // The flattened trunk of patches x [n, 1, N, N] (checks the shape).
+    Tensor patch_trunk(const Tensor& x, bool training);
 
     NetConfig cfg_;
     uint64_t seed_;
