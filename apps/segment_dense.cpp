@@ -52,9 +52,8 @@ std::vector<float> dense_probabilities(Network& net, const NormalisedImage& img,
         g.members.push_back(k);
     }
 
-    // Gathered windows wait in `rows` until `batch` of them fill one head call, so all calls but
-    // the last have one shape: the CPU backend caches freed blocks per size, and a new size per
-    // call would pile them up (likewise tile spans are rounded up to 16 cells).
+    // Gathered windows wait in `rows` until `batch` of them fill one head call (one shape for all
+    // calls but the last; tile spans are likewise rounded up to 16 cells, see the header).
     std::vector<float> p(at.size()), rows;
     std::vector<int64_t> owners;  // the position of each row
     double flops = 0;

@@ -20,7 +20,14 @@
 // nets — a cell reaches 1 + 2 + 4·4 = 19 pixels past its own 4 through conv1, conv2 and
 // conv3..conv6, rounded up to the stride — so the zero padding at a tile's border never reaches
 // a used cell and the result does not depend on the tiling. Valid nets never pad and need none.
-// Pixels outside the image repeat the edge, as in the exact mode.
+// Pixels outside the image repeat the edge, as in the exact mode. A tile spans the bounding box of
+// its positions rounded up to 16 cells (64 px), and the gathered windows of consecutive tiles fill
+// head calls of exactly `batch` rows: few distinct tensor shapes, because the CPU backend caches
+// freed blocks per size (a new size per call piled up 8 GB on a full mammogram).
+//
+// Work: the Detector's windows (stride 24 = 6 cells) mostly share offset (0, 0), so its trunk
+// runs about once over the breast; the Segmentator's pixels take all 16 offsets per tile. fc1
+// costs 2·filters·S²·fc FLOPs per position (0.59 MFLOP for the default net) whatever the mode.
 //
 // Dense vs exact. Valid nets: the same function up to float rounding. Same nets: in the exact
 // mode every conv zero-pads each patch at the patch's own border, while in the dense mode it sees
