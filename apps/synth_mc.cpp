@@ -12,7 +12,8 @@
 // blurred by the detector's point spread (Gaussian, sigma 0.6 px). The mask is the pixels at
 // least half covered (at least one pixel per MC). The peak contrast is a contrast-to-noise ratio
 // (CNR) times the local noise sigma (quantum; on film also grain and scanner noise referred
-// through the curve's slope), from 3 to 25. The mask is what a radiologist would annotate, so
+// through the curve's slope), from 3 to 25 for an MC 0.2 mm thick, proportionally more for
+// thicker ones. The mask is what a radiologist would annotate, so
 // every MC in it must be visible: after acquisition, drop_invisible_mcs measures each MC in the
 // final pixels and removes from the mask those below the Rose criterion (they stay in the
 // image, unannotated, as faint MCs do in real mammograms).
@@ -48,6 +49,20 @@ struct McModel {
     double harm_c[6] = {}, harm_p[6] = {};  // irregular
     std::vector<Capsule> arms;             // elongated (1 arm), branching (2-4 arms)
     double extent = 1;                     // radius of a circle holding the shape
+
+    // Thickness of the calcium along the ray at the thickest point, in pixels: the shape's
+    // smallest diameter (an MC is about as thick as it is wide).
+    double thickness() const {
+        switch (shape) {
+            case Shape::Round: return 2 * std::min(a, b);
+            case Shape::Irregular: return 2 * a;
+            default: {
+                double r = 0;
+                for (const Capsule& c : arms) r = std::max(r, c.r);
+                return 2 * r;
+            }
+        }
+    }
 
     // Dome thickness in [0, 1] at (u, v); 0 outside.
     double dome(double u, double v) const {
@@ -228,8 +243,14 @@ struct Scene {
             for (int x = 0; x < bw; ++x)
                 for (int t = -2; t <= 2; ++t)
                     if (y + t >= 0 && y + t < bh) blur[size_t(y) * bw + x] += k[t + 2] * tmp[size_t(y + t) * bw + x];
-        // At most 1.5 (a very dense MC): on film's flat toe and shoulder no contrast would do.
-        const double sigma = det.sigma_a(an.sample(an.atten, cx, cy)), peak = std::min(1.5, cnr * sigma);
+        // Calcium attenuates in proportion to its thickness: the CNR drawn is that of an MC
+        // 0.2 mm thick, and thicker ones are proportionally brighter (a coarse 1 mm MC is far
+        // brighter than a 0.2 mm speck; with one contrast for all sizes, large MCs looked like
+        // soft blobs of glandular tissue). At most 1.5 (a very dense MC): on film's flat toe and
+        // shoulder no contrast would do.
+        const double thick_scale = std::max(1.0, m.thickness() * out.config.spacing_mm / 0.2);
+        const double sigma = det.sigma_a(an.sample(an.atten, cx, cy)),
+                     peak = std::min(1.5, cnr * thick_scale * sigma);
         mc.peak_attenuation = peak;
         mc.cnr = peak / sigma;
         for (int y = 0; y < bh; ++y)
