@@ -29,24 +29,34 @@ std::vector<Cluster> find_clusters(const std::vector<Point2>& pts, double spacin
     const int m = int(pts.size());
     UnionFind uf(m);
     std::vector<bool> clustered(m, false);
-    std::vector<int> strip;
-    for (int left = 0; left < m; ++left) {
-        // MCs whose x lies in [x_left, x_left + side), sorted by y.
-        strip.clear();
-        for (int i = 0; i < m; ++i)
-            if (pts[i].x >= pts[left].x && pts[i].x < pts[left].x + side) strip.push_back(i);
+    // Left edges in x order; the strip [x_left, x_left + side) is kept sorted by y as the left
+    // edge advances (points enter on the right, leave on the left), so each strip costs O(S).
+    std::vector<int> by_x(m);
+    std::iota(by_x.begin(), by_x.end(), 0);
+    std::sort(by_x.begin(), by_x.end(), [&](int a, int b) { return pts[a].x < pts[b].x; });
+    auto y_less = [&](int a, int b) { return pts[a].y < pts[b].y || (pts[a].y == pts[b].y && a < b); };
+    std::vector<int> strip;  // sorted by y
+    size_t enter = 0;
+    for (size_t l = 0; l < by_x.size(); ++l) {
+        const double x_left = pts[by_x[l]].x;
+        if (l > 0) strip.erase(std::lower_bound(strip.begin(), strip.end(), by_x[l - 1], y_less));
+        for (; enter < by_x.size() && pts[by_x[enter]].x < x_left + side; ++enter)
+            strip.insert(std::upper_bound(strip.begin(), strip.end(), by_x[enter], y_less), by_x[enter]);
+        if (l > 0 && pts[by_x[l - 1]].x == x_left) continue;  // same strip as the previous left edge
         if (int(strip.size()) < min_mcs) continue;
-        std::sort(strip.begin(), strip.end(), [&](int a, int b) { return pts[a].y < pts[b].y; });
         // Windows with top edge at each member's y: members [top, end) with y < y_top + side.
-        size_t end = 0;
+        // Consecutive dense windows share their overlap, already united: only members past the
+        // previous dense window's end need joining.
+        size_t end = 0, united_end = 0;
         for (size_t top = 0; top < strip.size(); ++top) {
             end = std::max(end, top);
             while (end < strip.size() && pts[strip[end]].y < pts[strip[top]].y + side) ++end;
             if (int(end - top) < min_mcs) continue;
-            for (size_t k = top; k < end; ++k) {
+            for (size_t k = std::max(top, united_end); k < end; ++k) {
                 clustered[strip[k]] = true;
                 uf.unite(strip[k], strip[top]);
             }
+            united_end = end;
         }
     }
     std::map<int, Cluster> by_root;

@@ -8,8 +8,9 @@
 //
 // Finding every dense window: any window holding a set of centroids can slide right/down until
 // its left edge meets the set's leftmost x and its top edge the set's topmost y, so only windows
-// whose left edge is some MC's x and top edge some MC's y need testing. For each left edge the
-// MCs inside the vertical strip are sorted by y and swept with two pointers: O(M² log M).
+// whose left edge is some MC's x and top edge some MC's y need testing. The left edge walks the
+// MCs in x order with the vertical strip kept sorted by y, and each strip is swept with two
+// pointers: O(M·S) for M MCs and at most S in a strip (thousands of false MCs stay fast).
 #pragma once
 #include <vector>
 

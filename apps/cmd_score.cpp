@@ -90,7 +90,7 @@ int run_score(int argc, char** argv) {
         std::vector<uint8_t> m(prob.pixels.size());
         for (size_t k = 0; k < thresholds.size(); ++k) {
             for (size_t i = 0; i < m.size(); ++i) m[i] = prob.pixels[i] > thresholds[k];
-            froc[k] += score_masks(m, t, w, h, spacing);
+            froc[k] += score_masks(m, t, w, h, spacing, false);
         }
     }
     const double n = double(names.size());
@@ -112,9 +112,7 @@ int run_score(int argc, char** argv) {
         for (size_t k = 0; k < thresholds.size(); ++k) {
             j["froc"].push_back({{"threshold", thresholds[k] / 255.0},
                                  {"mc_sensitivity", froc[k].mc_sensitivity()},
-                                 {"fp_per_image", froc[k].false_mcs / n},
-                                 {"cluster_sensitivity", froc[k].cluster_sensitivity()},
-                                 {"false_clusters_per_image", froc[k].false_clusters / n}});
+                                 {"fp_per_image", froc[k].false_mcs / n}});
             curve.x.push_back(froc[k].false_mcs / n);
             curve.y.push_back(froc[k].mc_sensitivity());
         }

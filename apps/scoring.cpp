@@ -32,7 +32,7 @@ double MaskScore::mc_sensitivity() const { return ratio(double(found_mcs), doubl
 double MaskScore::cluster_sensitivity() const { return ratio(double(found_clusters), double(true_clusters)); }
 
 MaskScore score_masks(const std::vector<uint8_t>& pred, const std::vector<uint8_t>& truth, int width,
-                      int height, double spacing_mm) {
+                      int height, double spacing_mm, bool with_clusters) {
     if (pred.size() != truth.size() || pred.size() != size_t(width) * height)
         fail("score: prediction and truth masks differ in size");
     MaskScore s;
@@ -55,6 +55,7 @@ MaskScore score_masks(const std::vector<uint8_t>& pred, const std::vector<uint8_
     for (size_t k = 1; k < truth_found.size(); ++k) s.found_mcs += truth_found[k];
     for (size_t k = 1; k < pred_hits.size(); ++k) s.false_mcs += !pred_hits[k];
 
+    if (!with_clusters) return s;
     // Clusters match through their MCs: a predicted cluster finds every true cluster one of whose
     // MCs one of its MCs overlaps; a predicted cluster that finds none is false.
     auto tc = cluster_components(lt.components, spacing_mm), pc = cluster_components(lp.components, spacing_mm);

@@ -30,7 +30,8 @@ struct MaskScore {
 };
 
 // pred and truth: width*height, non-zero = MC. spacing_mm: for the cluster rule.
+// with_clusters = false skips the cluster level (the FROC sweep needs MCs only).
 MaskScore score_masks(const std::vector<uint8_t>& pred, const std::vector<uint8_t>& truth, int width,
-                      int height, double spacing_mm);
+                      int height, double spacing_mm, bool with_clusters = true);
 
 }  // namespace mcseg

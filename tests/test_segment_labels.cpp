@@ -2,6 +2,8 @@
 // masks, including the rule's boundary (5 vs 6 MCs in 1 cm²) and a change of pixel spacing.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <map>
 #include <vector>
 
 #include "apps/clusters.h"
@@ -78,4 +80,49 @@ TEST_CASE("segment: clusters sharing MCs merge, distant groups stay apart, isola
     auto cc = find_clusters(chain, 0.05);
     REQUIRE(cc.size() == 1);
     CHECK(cc[0].members.size() == 12);
+}
+
+// The rule by brute force: every window whose left edge is some MC's x and top edge some MC's y,
+// O(M³); its clusters as sorted member lists.
+static std::vector<std::vector<int>> brute_clusters(const std::vector<Point2>& pts, double side) {
+    const int m = int(pts.size());
+    std::vector<int> root(m);
+    for (int i = 0; i < m; ++i) root[i] = i;
+    auto find = [&](int a) { while (root[a] != a) a = root[a]; return a; };
+    std::vector<bool> clustered(m, false);
+    for (const Point2& l : pts)
+        for (const Point2& t : pts) {
+            std::vector<int> in;
+            for (int i = 0; i < m; ++i)
+                if (pts[i].x >= l.x && pts[i].x < l.x + side && pts[i].y >= t.y && pts[i].y < t.y + side) in.push_back(i);
+            if (in.size() < 6) continue;
+            for (int i : in) {
+                clustered[i] = true;
+                root[find(i)] = find(in[0]);
+            }
+        }
+    std::map<int, std::vector<int>> by_root;
+    for (int i = 0; i < m; ++i)
+        if (clustered[i]) by_root[find(i)].push_back(i);
+    std::vector<std::vector<int>> out;
+    for (auto& [r, members] : by_root) out.push_back(members);
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+TEST_CASE("segment: the cluster sweep agrees with brute force on random MCs (ties in x and y included)") {
+    uint64_t state = 12345;
+    auto next = [&](int range) {  // a small LCG: integer coordinates make ties common
+        state = state * 6364136223846793005ull + 1442695040888963407ull;
+        return int((state >> 33) % uint64_t(range));
+    };
+    for (int trial = 0; trial < 20; ++trial) {
+        std::vector<Point2> pts;
+        const int m = 20 + next(120), range = 300 + next(900);
+        for (int i = 0; i < m; ++i) pts.push_back({double(next(range) / 10 * 10), double(next(range) / 10 * 10)});
+        std::vector<std::vector<int>> fast;
+        for (const Cluster& c : find_clusters(pts, 0.05)) fast.push_back(c.members);
+        std::sort(fast.begin(), fast.end());
+        CHECK(fast == brute_clusters(pts, 200));
+    }
 }
