@@ -74,9 +74,7 @@ std::vector<float> classic_score(const GrayImage& img, const std::vector<uint8_t
 std::vector<uint8_t> classic_mask(const std::vector<float>& score, int w, int h, const ClassicParams& p) {
     std::vector<uint8_t> mask(score.size());
     for (size_t i = 0; i < score.size(); ++i) mask[i] = score[i] > p.threshold;
-    Labeling l = label_components(mask, w, h);
-    for (size_t i = 0; i < mask.size(); ++i)
-        if (mask[i] && l.components[l.labels[i] - 1].area_px < p.min_area) mask[i] = 0;
+    remove_small_components(mask, w, h, p.min_area);
     return mask;
 }
 

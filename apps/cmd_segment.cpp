@@ -49,6 +49,7 @@ int run_segment(int argc, char** argv) {
     a.option("--pixel-spacing", "MM", "pixel spacing in mm (default: from the DICOM, else 0.05)", "0");
     a.option("--detector-threshold", "P", "window is a candidate above this probability", "0.5");
     a.option("--threshold", "P", "pixel is MC above this Segmentator probability", "0.5");
+    a.option("--min-mc", "MM", "drop MCs smaller than a disc of this diameter (mm)", "0.1");
     a.option("--classic-threshold", "Z", "classic method: DoG z-score threshold", "4.5");
     a.option("--mode", "M", "dense (conv trunk once per tile) or exact (one patch per position)", "dense");
     a.option("--tile", "PX", "dense: block of patch positions per trunk run (multiple of 4)", "256");
@@ -61,6 +62,8 @@ int run_segment(int argc, char** argv) {
     SegmentOptions opt;
     opt.detector_threshold = a.get_double("--detector-threshold");
     opt.segmentator_threshold = a.get_double("--threshold");
+    opt.min_mc_mm = a.get_double("--min-mc");
+    if (opt.min_mc_mm < 0) fail("--min-mc must be >= 0");
     opt.override_spacing_mm = a.get_double("--pixel-spacing");
     opt.batch = int(a.get_int("--batch"));
     opt.mode = a.get("--mode");

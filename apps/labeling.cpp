@@ -66,4 +66,10 @@ Labeling label_components(const std::vector<uint8_t>& mask, int width, int heigh
     return out;
 }
 
+void remove_small_components(std::vector<uint8_t>& mask, int width, int height, int min_area) {
+    Labeling l = label_components(mask, width, height);
+    for (size_t i = 0; i < mask.size(); ++i)
+        if (mask[i] && l.components[l.labels[i] - 1].area_px < min_area) mask[i] = 0;
+}
+
 }  // namespace mcseg

@@ -27,4 +27,7 @@ struct Labeling {
 Labeling label_components(const std::vector<uint8_t>& mask, int width, int height,
                           const std::vector<uint16_t>* intensity = nullptr);
 
+// Clears the components of fewer than min_area pixels from mask (specks too small to be MCs).
+void remove_small_components(std::vector<uint8_t>& mask, int width, int height, int min_area);
+
 }  // namespace mcseg

@@ -154,6 +154,8 @@ SegmentResult segment_mammogram(const GrayImage& img, Network& det, Network& seg
         r.probability[pixels[i]] = uint8_t(std::lround(255.0f * p[i]));
         r.mask[pixels[i]] = p[i] > opt.segmentator_threshold;
     }
+    const double min_side_px = opt.min_mc_mm / r.spacing_mm;
+    remove_small_components(r.mask, w, h, int(std::ceil(M_PI / 4 * min_side_px * min_side_px)));
     r.stages.push_back({"segmentator", since(t), r.candidate_pixels, gflop});
 
     // 4. MCs and clusters.
