@@ -1,5 +1,5 @@
 // bench/bench_segment.cpp — `mcseg bench segment`: the whole pipeline on one full-field synthetic
-// mammogram (4095×5625 at 0.05 mm; seed 20, image 4: three clusters, 59 MCs), timed per stage,
+// mammogram (4095×5625 at 0.05 mm; seed 20, image 4: three clusters, 49 MCs), timed per stage,
 // against the paper's 20 s per mammogram on a GTX 970.
 //
 // Prints one JSON object: the mode (dense or exact, apps/segment.h), seconds (end to end,
