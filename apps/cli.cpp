@@ -19,6 +19,14 @@ RegisterCommand::RegisterCommand(Command c) { registry()[c.name] = std::move(c);
 
 const std::map<std::string, Command>& commands() { return registry(); }
 
+int run_command(std::vector<std::string> words) {
+    if (words.empty() || !registry().count(words[0]))
+        fail("unknown command '", words.empty() ? "" : words[0], "'");
+    std::vector<char*> argv;
+    for (std::string& w : words) argv.push_back(w.data());
+    return registry().at(words[0]).run(int(argv.size()), argv.data());
+}
+
 Args::Args(int argc, char** argv, std::string usage, std::string description)
     : argv_(argv, argv + argc), usage_(std::move(usage)), description_(std::move(description)) {}
 

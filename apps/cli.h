@@ -23,6 +23,10 @@ struct RegisterCommand {
 
 const std::map<std::string, Command>& commands();
 
+// Runs subcommand words[0] with the other words as its arguments, as `mcseg WORDS...` would;
+// returns its exit status (errors propagate as mcseg::Error; an unknown name is one).
+int run_command(std::vector<std::string> words);
+
 // Args: declare the options a command accepts, then read them.
 //
 //   Args a(argc, argv, "mcseg synth --seed S --count K --out DIR", "Make synthetic mammograms.");

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "apps/cli.h"
+#include "apps/synth_dataset.h"
 #include "engine/error.h"
 
 namespace mcseg {
@@ -26,16 +27,13 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Runs the registered subcommand words[0] with the given arguments, as `mcseg WORDS...` would.
-void run_command(std::vector<std::string> words) {
-    std::vector<char*> argv;
-    for (std::string& w : words) argv.push_back(w.data());
+// Prints `$ mcseg WORDS...`, then runs it (apps/cli.h); a non-zero status is an Error.
+void step(const std::vector<std::string>& words) {
     std::printf("\n$ mcseg");
     for (const std::string& w : words) std::printf(" %s", w.c_str());
     std::printf("\n");
     std::fflush(stdout);
-    if (int rc = commands().at(words[0]).run(int(argv.size()), argv.data()); rc != 0)
-        fail("mcseg ", words[0], " exited with status ", rc);
+    if (int rc = run_command(words); rc != 0) fail("mcseg ", words[0], " exited with status ", rc);
 }
 
 nlohmann::json read_json(const fs::path& path) {
@@ -58,15 +56,14 @@ int run_demo(int argc, char** argv) {
     const fs::path out = a.get("--out");
     const std::string seed = a.get("--seed"), index = a.get("--index");
     const fs::path truth = out / "truth", cnn = out / "cnn", classic = out / "classic";
-    run_command({"synth", "--seed", seed, "--first", index, "--count", "1", "--out", truth.string()});
-    char name[64];
-    std::snprintf(name, sizeof name, "synth_%04lld_%04lld", a.get_int("--seed"), a.get_int("--index"));
-    const std::string image = (truth / (std::string(name) + ".png")).string();
-    run_command({"segment", image, "--out", cnn.string(), "--device", a.get("--device"), "--weights-dir",
+    step({"synth", "--seed", seed, "--first", index, "--count", "1", "--out", truth.string()});
+    const std::string name = synth_name(uint64_t(a.get_int("--seed")), a.get_int("--index"));
+    const std::string image = (truth / (name + ".png")).string();
+    step({"segment", image, "--out", cnn.string(), "--device", a.get("--device"), "--weights-dir",
                  a.get("--weights-dir")});
-    run_command({"segment", image, "--out", classic.string(), "--method", "classic"});
+    step({"segment", image, "--out", classic.string(), "--method", "classic"});
     for (const fs::path& pred : {cnn, classic})
-        run_command({"score", "--pred", pred.string(), "--truth", truth.string(), "--json",
+        step({"score", "--pred", pred.string(), "--truth", truth.string(), "--json",
                      (pred / "score.json").string(), "--froc", (pred / "froc.png").string()});
 
     std::printf("\n%-8s %8s %16s %14s %20s\n", "method", "Dice", "MC sensitivity", "FP per image",
@@ -78,8 +75,8 @@ int run_demo(int argc, char** argv) {
                     s.at("cluster_sensitivity").get<double>());
     }
     std::printf("\nlook at %s (overlay), %s (report), %s (ground truth)\n",
-                (cnn / (std::string(name) + "_overlay.png")).string().c_str(),
-                (cnn / (std::string(name) + ".json")).string().c_str(), (truth / (std::string(name) + ".json")).string().c_str());
+                (cnn / (name + "_overlay.png")).string().c_str(),
+                (cnn / (name + ".json")).string().c_str(), (truth / (name + ".json")).string().c_str());
     return 0;
 }
 

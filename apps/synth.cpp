@@ -70,6 +70,15 @@ SynthImage synthesize(const SynthConfig& cfg, uint64_t seed, int index) {
     return out;
 }
 
+GrayImage gray_image(const SynthImage& img) {
+    GrayImage g;
+    g.width = img.config.width;
+    g.height = img.config.height;
+    g.pixels = img.pixels;
+    g.pixel_spacing_mm = img.config.spacing_mm;
+    return g;
+}
+
 std::string synth_json(const SynthImage& img, const std::string& name) {
     using nlohmann::json;
     auto r3 = [](double v) { return std::round(v * 1000) / 1000; };

@@ -19,6 +19,8 @@
 #include <string>
 #include <vector>
 
+#include "apps/image_io.h"
+
 namespace mcseg {
 
 struct SynthConfig {
@@ -60,6 +62,9 @@ struct SynthImage {
 };
 
 SynthImage synthesize(const SynthConfig& cfg, uint64_t seed, int index);
+
+// The image as the pipeline reads it from a file (16-bit, with its pixel spacing).
+GrayImage gray_image(const SynthImage& img);
 
 // The JSON sidecar: size, pixel spacing, every MC and every cluster (see README "Data").
 std::string synth_json(const SynthImage& img, const std::string& name);

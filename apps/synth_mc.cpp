@@ -261,6 +261,18 @@ struct Scene {
     }
 };
 
+// Counts cluster c's MCs in mcs and sets its box around their mask pixels.
+void measure_cluster(SynthCluster& c, const std::vector<SynthMc>& mcs, int W, int H) {
+    c.count = 0;
+    c.x0 = W; c.y0 = H; c.x1 = -1; c.y1 = -1;
+    for (const SynthMc& mc : mcs)
+        if (mc.cluster == c.id) {
+            ++c.count;
+            c.x0 = std::min(c.x0, mc.x0); c.y0 = std::min(c.y0, mc.y0);
+            c.x1 = std::max(c.x1, mc.x1); c.y1 = std::max(c.y1, mc.y1);
+        }
+}
+
 }  // namespace
 
 double Detector::sigma_a(double a) const {
@@ -348,13 +360,7 @@ void place_mcs(const Anatomy& an, const Detector& det, Rng& rng, std::vector<flo
         }
         SynthCluster cl;
         cl.id = cluster_id;
-        cl.count = placed;
-        cl.x0 = W; cl.y0 = H; cl.x1 = -1; cl.y1 = -1;
-        for (const auto& mc : out.mcs)
-            if (mc.cluster == cluster_id) {
-                cl.x0 = std::min(cl.x0, mc.x0); cl.y0 = std::min(cl.y0, mc.y0);
-                cl.x1 = std::max(cl.x1, mc.x1); cl.y1 = std::max(cl.y1, mc.y1);
-            }
+        measure_cluster(cl, out.mcs, W, H);
         out.clusters.push_back(cl);
     }
     // Isolated MCs anywhere in the breast: tiny to coarse.
@@ -427,14 +433,7 @@ int drop_invisible_mcs(SynthImage& out) {
     // Renumber the MCs; clusters keep their MCs that remain, and dissolve below 6.
     std::vector<SynthCluster> clusters;
     for (SynthCluster c : out.clusters) {
-        c.count = 0;
-        c.x0 = W; c.y0 = H; c.x1 = -1; c.y1 = -1;
-        for (const SynthMc& mc : kept)
-            if (mc.cluster == c.id) {
-                ++c.count;
-                c.x0 = std::min(c.x0, mc.x0); c.y0 = std::min(c.y0, mc.y0);
-                c.x1 = std::max(c.x1, mc.x1); c.y1 = std::max(c.y1, mc.y1);
-            }
+        measure_cluster(c, kept, W, H);
         const int new_id = c.count >= 6 ? int(clusters.size()) : -1;
         for (SynthMc& mc : kept)
             if (mc.cluster == c.id) mc.cluster = new_id;

@@ -41,11 +41,7 @@ int run(int argc, char** argv) {
     Network seg = load_stage_network(shipped_weights(wd, "segmentator"), "segmentator", device);
 
     SynthImage s = synthesize(SynthConfig{}, uint64_t(a.get_int("--seed")), int(a.get_int("--index")));
-    GrayImage img;
-    img.width = s.config.width;
-    img.height = s.config.height;
-    img.pixels = s.pixels;
-    img.pixel_spacing_mm = s.config.spacing_mm;
+    const GrayImage img = gray_image(s);
 
     SegmentOptions opt;
     opt.mode = a.get("--mode");

@@ -32,21 +32,13 @@ GrayImage small_mammogram() {
     SynthConfig cfg;
     cfg.width = 300;
     cfg.height = 360;
-    SynthImage s = synthesize(cfg, 5, 0);
-    GrayImage g;
-    g.width = cfg.width;
-    g.height = cfg.height;
-    g.pixels = s.pixels;
-    g.pixel_spacing_mm = cfg.spacing_mm;
-    return g;
+    return gray_image(synthesize(cfg, 5, 0));
 }
 
 // Runs `mcseg <words...>` in-process; returns the error message ("" when it succeeded).
 std::string run_cli(std::vector<std::string> words) {
-    std::vector<char*> argv;
-    for (auto& w : words) argv.push_back(w.data());
     try {
-        commands().at(words[0]).run(int(argv.size()), argv.data());
+        run_command(std::move(words));
     } catch (const Error& e) {
         return e.what();
     }

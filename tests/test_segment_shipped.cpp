@@ -16,11 +16,7 @@ TEST_CASE("segment: the shipped weights find the cluster of an unseen synthetic 
     cfg.height = 1280;
     SynthImage s = synthesize(cfg, 3, 1);
     REQUIRE(s.clusters.size() == 1);
-    GrayImage img;
-    img.width = cfg.width;
-    img.height = cfg.height;
-    img.pixels = s.pixels;
-    img.pixel_spacing_mm = cfg.spacing_mm;
+    const GrayImage img = gray_image(s);
 
     Network det = load_stage_network(shipped_weights("weights", "detector"), "detector", Device::CPU);
     Network seg = load_stage_network(shipped_weights("weights", "segmentator"), "segmentator", Device::CPU);
