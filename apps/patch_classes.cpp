@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "apps/distance_transform.h"
+#include "apps/summed_area.h"
 #include "engine/error.h"
 
 namespace mcseg {
@@ -17,29 +18,19 @@ void check_patch_size(int n, int width, int height) {
 std::vector<uint8_t> patch_class_map(const std::vector<uint8_t>& mc, int width, int height, int n,
                                      const std::vector<uint8_t>* breast) {
     check_patch_size(n, width, height);
-    const size_t W = size_t(width), S = W + 1;
-    // Summed-area table: sat[(y)*(W+1) + x] = number of MC pixels in [0, x) x [0, y).
-    std::vector<int32_t> sat(S * (height + 1), 0);
-    for (int y = 0; y < height; ++y) {
-        int32_t row = 0;
-        for (int x = 0; x < width; ++x) {
-            row += mc[y * W + x] != 0;
-            sat[(y + 1) * S + x + 1] = sat[y * S + x + 1] + row;
-        }
-    }
+    const size_t W = size_t(width);
+    const SummedArea mc_count(mc, width, height);
     const std::vector<float> d2 = squared_distance_transform(mc, width, height);
     const float c2 = kC2MaxDistancePx * kC2MaxDistancePx;
     const int r = n / 2;
     std::vector<uint8_t> cls(W * height, kNoClass);
     for (int y = r; y < height - r; ++y) {
-        const int32_t* top = &sat[size_t(y - r) * S];
-        const int32_t* bottom = &sat[size_t(y + r + 1) * S];
         for (int x = r; x < width - r; ++x) {
             const size_t i = y * W + x;
             uint8_t c;
             if (mc[i]) c = kC1;
             else if (d2[i] <= c2) c = kC2;
-            else if (bottom[x + r + 1] - bottom[x - r] - top[x + r + 1] + top[x - r] > 0) c = kC3;
+            else if (mc_count.count(x - r, y - r, x + r + 1, y + r + 1) > 0) c = kC3;
             else c = (breast && !(*breast)[i]) ? kNoClass : kC4;
             cls[i] = c;
         }

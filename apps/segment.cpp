@@ -9,6 +9,7 @@
 
 #include "apps/otsu.h"
 #include "apps/segment_dense.h"
+#include "apps/summed_area.h"
 #include "engine/error.h"
 #include "engine/tensor.h"
 #include "nets/train.h"
@@ -107,16 +108,7 @@ SegmentResult segment_mammogram(const GrayImage& img, Network& det, Network& seg
     PixelNorm norm = masked_stats(img, r.breast);
     NormalisedImage src{w, h, std::vector<float>(img.pixels.size())};
     for (size_t i = 0; i < src.px.size(); ++i) src.px[i] = (float(img.pixels[i]) - norm.mean) / norm.std;
-    // Summed-area table of the breast mask: "does this window hold breast?" in O(1).
-    std::vector<int64_t> sat(size_t(w + 1) * (h + 1), 0);
-    for (int y = 0; y < h; ++y)
-        for (int x = 0; x < w; ++x)
-            sat[size_t(y + 1) * (w + 1) + x + 1] = r.breast[size_t(y) * w + x] + sat[size_t(y) * (w + 1) + x + 1] +
-                                                   sat[size_t(y + 1) * (w + 1) + x] - sat[size_t(y) * (w + 1) + x];
-    auto breast_in = [&](int x0, int y0) {
-        return sat[size_t(y0 + n) * (w + 1) + x0 + n] - sat[size_t(y0) * (w + 1) + x0 + n] -
-               sat[size_t(y0 + n) * (w + 1) + x0] + sat[size_t(y0) * (w + 1) + x0];
-    };
+    const SummedArea breast_count(r.breast, w, h);  // "does this window hold breast?" in O(1)
     r.stages.push_back({"otsu", since(t), 0, 0});
 
     // 2. Detector on half-overlapping windows that touch the breast.
@@ -125,7 +117,7 @@ SegmentResult segment_mammogram(const GrayImage& img, Network& det, Network& seg
     const int stride = std::max(1, n / 2);
     for (int y0 : window_starts(h, n, stride))
         for (int x0 : window_starts(w, n, stride))
-            if (breast_in(x0, y0) > 0) windows.push_back({x0, y0});
+            if (breast_count.count(x0, y0, x0 + n, y0 + n) > 0) windows.push_back({x0, y0});
     r.windows = int64_t(windows.size());
     double gflop = 0;
     std::vector<float> p = probabilities(det, src, windows, opt, &gflop, {progress, user, "detector"});
