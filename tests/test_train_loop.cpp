@@ -131,7 +131,7 @@ TEST_CASE("train: a NaN loss stops training and keeps the last good checkpoint")
     fs::remove_all(dir);
 }
 
-TEST_CASE("train: a folder holding a run is refused; weights reload with their config") {
+TEST_CASE("train: a folder holding a run is refused and weights reload with their config") {
     BlobSource data;
     fs::path dir = fresh_dir("mcseg_train_reuse");
     TrainObserver quiet;
