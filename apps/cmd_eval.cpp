@@ -3,6 +3,7 @@
 #include <fstream>
 
 #include "apps/cli.h"
+#include "apps/eval_patches.h"
 #include "apps/table1.h"
 #include "apps/train_data.h"
 #include "engine/error.h"
@@ -22,18 +23,27 @@ int run_eval(int argc, char** argv) {
     a.option("--json", "FILE", "also write the table as JSON", "-");
     a.option("--device", "D", "cpu, cuda or auto", "auto");
     a.option("--seed", "S", "seed of the choice of patches", "7");
+    a.option("--patches", "FILE", "also write every patch's outcome as CSV; print the error by ring of the nearest MC",
+             "-");
     if (a.parse()) return 0;
     Device device = resolve_device(a.get("--device"));
     std::map<std::string, std::string> meta;
     Network net = load_network(a.get("--weights"), device, &meta);
     auto kind = meta.find("mcseg.kind");
     if (kind == meta.end()) fail("'", a.get("--weights"), "' does not say which network it is (metadata mcseg.kind)");
+    std::vector<PatchOutcome> outcomes;
     Table1Row row{kind->second, net.config().same ? "same" : "valid", net.config().patch,
                   evaluate_on_db(net, parse_task(kind->second), a.get("--db"), a.get("--split"),
-                                 size_t(a.get_int("--per-class")), uint64_t(a.get_int("--seed")))};
+                                 size_t(a.get_int("--per-class")), uint64_t(a.get_int("--seed")),
+                                 a.given("--patches") ? &outcomes : nullptr)};
     std::printf("%s", table1_markdown({row}).c_str());
     std::printf("\n%lld patches of the %s split; loss %.4f\n", (long long)row.result.samples, a.get("--split").c_str(),
                 row.result.loss);
+    if (a.given("--patches")) {
+        const std::vector<PatchGeometry> geometry = patch_geometry(outcomes, row.patch);
+        write_outcomes_csv(a.get("--patches"), outcomes, geometry);
+        std::printf("\n%s", error_by_ring_markdown(outcomes, geometry, row.patch).c_str());
+    }
     if (a.given("--json")) {
         std::ofstream out(a.get("--json"));
         out << table1_json(row).dump(2) << "\n";

@@ -89,8 +89,9 @@ public:
     size_t size() const { return items_.size(); }
     // Items [begin, begin + count) of the set (count clipped at the end).
     void batch(size_t begin, size_t count, Batch& b) const;
-    // Image and centre of item i of the set.
+    // Image and centre of item i of the set, and its class (1..4).
     const DbPatch& where(size_t i) const { return set_.at(items_[i].first, items_[i].second); }
+    int cls(size_t i) const { return items_[i].first; }
 
 private:
     const PatchSet& set_;

@@ -62,13 +62,23 @@ TrainResult train_on_db(Trainer& trainer, const DataSpec& data, TrainObserver& o
 }
 
 EvalResult evaluate_on_db(Network& net, Task task, const std::string& db, const std::string& split, size_t per_class,
-                          uint64_t seed) {
+                          uint64_t seed, std::vector<PatchOutcome>* outcomes) {
     PatchSet set(db, split);
     if (set.patch() != net.config().patch)
         fail("the network takes ", net.config().patch, "-pixel patches but the database '", db, "' holds ", set.patch(),
              "-pixel patches");
     EvalSetSource data(set, task, per_class, seed);
-    return evaluate(net, data);
+    if (!outcomes) return evaluate(net, data);
+    std::vector<float> p;
+    EvalResult r = evaluate(net, data, 1024, &p);
+    outcomes->clear();
+    for (size_t i = 0; i < p.size(); ++i) {
+        const DbPatch& w = data.items().where(i);
+        const DbImage& im = set.image(size_t(w.image));
+        const int c = data.items().cls(i);
+        outcomes->push_back({im.name, im.mask_path, w.x, w.y, c, p[i], (p[i] > 0.5f) == is_positive(task, c)});
+    }
+    return r;
 }
 
 }  // namespace mcseg

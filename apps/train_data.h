@@ -5,6 +5,7 @@
 #include <atomic>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "apps/sampler.h"
 #include "nets/train.h"
@@ -35,6 +36,7 @@ public:
     int patch() const override { return patch_; }
     size_t size() const override { return eval_.size(); }
     void get(size_t begin, size_t count, Batch& out) override { eval_.batch(begin, count, out); }
+    const EvalSet& items() const { return eval_; }
 
 private:
     EvalSet eval_;
@@ -55,8 +57,17 @@ struct DataSpec {
 TrainResult train_on_db(Trainer& trainer, const DataSpec& data, TrainObserver& observer,
                         const std::atomic<bool>* stop = nullptr);
 
-// Evaluates a network on a class-balanced set of `per_class` patches per class of a split.
+// One patch of an evaluation set and what the network made of it.
+struct PatchOutcome {
+    std::string image, mask_path;  // image name and its mask file
+    int x = 0, y = 0, cls = 0;     // centre, class 1..4
+    float p_positive = 0;          // the network's probability of label 1
+    bool correct = false;
+};
+
+// Evaluates a network on a class-balanced set of `per_class` patches per class of a split;
+// `outcomes`, when given, receives every patch of the set.
 EvalResult evaluate_on_db(Network& net, Task task, const std::string& db, const std::string& split,
-                          size_t per_class, uint64_t seed = 7);
+                          size_t per_class, uint64_t seed = 7, std::vector<PatchOutcome>* outcomes = nullptr);
 
 }  // namespace mcseg

@@ -93,10 +93,11 @@ static int count_correct(const std::vector<float>& probs, const std::vector<floa
     return hits;
 }
 
-EvalResult evaluate(Network& net, EvalSource& data, int batch_size) {
+EvalResult evaluate(Network& net, EvalSource& data, int batch_size, std::vector<float>* p_positive) {
     if (data.patch() != net.config().patch)
         fail("evaluation data has patch side ", data.patch(), " but the network expects ", net.config().patch);
     if (data.size() == 0) fail("evaluation set is empty");
+    if (p_positive) p_positive->clear();
     NoGradGuard no_grad;
     EvalResult r;
     std::array<int64_t, 4> wrong{};
@@ -110,7 +111,10 @@ EvalResult evaluate(Network& net, EvalSource& data, int batch_size) {
         Tensor loss = ops::softmax_cross_entropy(net.forward(x, false), y, &probs);
         loss_sum += double(loss.item()) * b.size;
         std::vector<bool> correct;
-        int hits = count_correct(probs.to_host(), b.y, probs.dim(1), &correct);
+        const std::vector<float> host = probs.to_host();
+        int hits = count_correct(host, b.y, probs.dim(1), &correct);
+        if (p_positive)
+            for (int i = 0; i < b.size; ++i) p_positive->push_back(host[size_t(i) * probs.dim(1) + 1]);
         r.accuracy += hits;
         for (int i = 0; i < b.size; ++i) {
             int c = b.cls.empty() ? 0 : b.cls[i];

@@ -50,8 +50,9 @@ struct EvalResult {
     int64_t samples = 0;
 };
 
-// Eval-mode forward over the whole set, batch by batch, recording nothing.
-EvalResult evaluate(Network& net, EvalSource& data, int batch_size = 1024);
+// Eval-mode forward over the whole set, batch by batch, recording nothing. When p_positive is
+// given it receives, for every item of the set in order, the probability of label 1.
+EvalResult evaluate(Network& net, EvalSource& data, int batch_size = 1024, std::vector<float>* p_positive = nullptr);
 
 struct TrainConfig {
     int batch = 256;

@@ -1,12 +1,15 @@
-// tests/test_data_classes.cpp — the distance transform and the C1..C4 patch class map.
+// tests/test_data_classes.cpp — the distance transform, the C1..C4 patch class map, and the
+// geometry of an evaluated patch (eval --patches).
 #include <doctest/doctest.h>
 
 #include <cmath>
 
 #include "apps/distance_transform.h"
+#include "apps/eval_patches.h"
 #include "apps/patch_classes.h"
 #include "engine/error.h"
 #include "engine/philox.h"
+#include "tests/test_data_fixture.h"
 
 using namespace mcseg;
 
@@ -64,4 +67,45 @@ TEST_CASE("data: class map on hand-drawn masks, including the C2 distance bounda
 
     CHECK_THROWS_AS(patch_class_map(mc, w, h, 8), Error);   // even N
     CHECK_THROWS_AS(patch_class_map(mc, w, h, 31), Error);  // larger than the image
+}
+
+TEST_CASE("data: eval's patch geometry agrees with the class map and the ring table counts errors") {
+    const auto dir = test::make_fixture("geometry", 4);
+    const int n = 15, r = n / 2;
+    std::vector<PatchOutcome> outcomes;
+    std::vector<uint8_t> classes;
+    for (int k = 1; k < 4; ++k) {
+        const std::string mask_path = (dir / ("img_" + std::to_string(k) + "_mask.png")).string();
+        const std::vector<uint8_t> mask = read_mask_png(mask_path, test::kFixW, test::kFixH);
+        const std::vector<uint8_t> cls = patch_class_map(mask, test::kFixW, test::kFixH, n);
+        for (int y = r; y < test::kFixH - r; y += 2)
+            for (int x = r; x < test::kFixW - r; x += 2) {
+                outcomes.push_back({"img", mask_path, x, y, cls[y * test::kFixW + x], 0.9f, true});
+                classes.push_back(cls[y * test::kFixW + x]);
+            }
+    }
+    const std::vector<PatchGeometry> g = patch_geometry(outcomes, n);
+    REQUIRE(g.size() == outcomes.size());
+    std::array<int, 5> seen{};
+    for (size_t i = 0; i < g.size(); ++i) {
+        ++seen[classes[i]];
+        if (classes[i] == kC1) CHECK(g[i].nearest_mc == 0);
+        if (classes[i] == kC2) CHECK((g[i].nearest_mc >= 1 && g[i].nearest_mc <= 3));
+        if (classes[i] == kC3) CHECK((g[i].nearest_mc >= 3 && g[i].nearest_mc <= r));  // Euclidean > 3
+        if (classes[i] == kC4) CHECK((g[i].nearest_mc == -1 && g[i].mc_pixels == 0));
+        if (g[i].nearest_mc >= 0) CHECK(g[i].mc_pixels > 0);
+    }
+    CHECK(seen[kC1] > 0);
+    CHECK(seen[kC3] > 0);
+    // Every patch right: 0.00 % in every band; bands 4..r/2 and r/2+1..r-4 are empty for N = 15.
+    const std::string md = error_by_ring_markdown(outcomes, g, n);
+    CHECK(md.rfind("| nearest MC in ring | 1–3 | 4 | 5 | 6 | 7 |\n", 0) == 0);
+    CHECK(md.find("| C3 error % (patches) | 0.00 (") != std::string::npos);
+    for (auto& o : outcomes) o.correct = false;
+    CHECK(error_by_ring_markdown(outcomes, g, n).find(" 100.00 (") != std::string::npos);
+    CHECK(test::error_of([&] {
+              std::vector<PatchOutcome> bad{{"img", outcomes[0].mask_path, 1, 1, kC4, 0.f, true}};
+              patch_geometry(bad, n);
+          }).find("outside its 200x160 mask") != std::string::npos);
+    std::filesystem::remove_all(dir);
 }
