@@ -13,9 +13,10 @@ namespace {
 
 int run_eval(int argc, char** argv) {
     Args a(argc, argv, "mcseg eval --weights FILE --db FILE [--json FILE] [--split test]",
-           "Table 1 of the paper for a trained network: the error rate per patch class C1..C4 and the\n"
-           "overall accuracy on a class-balanced set (the same number of patches of each class), with\n"
-           "the paper's figures beside ours. The weights file carries its network config.");
+           "Table 1 of the paper for a trained network: the error rate per patch class C1..C4 on the\n"
+           "same number of patches of each class, and the overall accuracy weighing C1 by 1/2 and\n"
+           "C2, C3, C4 by 1/6 each (the weighting of the paper's overall figures) beside the plain\n"
+           "class mean, with the paper's figures beside ours. The weights file carries its config.");
     a.option("--weights", "FILE", "weights written by mcseg train (best.safetensors)");
     a.option("--db", "FILE", "patch database made by mcseg patches");
     a.option("--split", "S", "split to evaluate: test, val or train", "test");

@@ -12,20 +12,25 @@ using nlohmann::json;
 
 static json percent_or_null(double fraction) { return std::isnan(fraction) ? json(nullptr) : json(100 * fraction); }
 
-double balanced_accuracy(const EvalResult& r) {
-    double sum = 0;
-    int classes = 0;
-    for (double e : r.class_error)
-        if (!std::isnan(e)) {
-            sum += 1 - e;
-            ++classes;
+// Accuracy as a weighted mean of the per-class accuracies over the classes present.
+static double weighted_accuracy(const EvalResult& r, const std::array<double, 4>& weight) {
+    double sum = 0, total = 0;
+    for (int c = 0; c < 4; ++c)
+        if (!std::isnan(r.class_error[c])) {
+            sum += weight[c] * (1 - r.class_error[c]);
+            total += weight[c];
         }
-    return classes ? sum / classes : r.accuracy;
+    return total > 0 ? sum / total : r.accuracy;
 }
+
+double overall_accuracy(const EvalResult& r) { return weighted_accuracy(r, {3, 1, 1, 1}); }
+
+double class_mean_accuracy(const EvalResult& r) { return weighted_accuracy(r, {1, 1, 1, 1}); }
 
 json table1_json(const Table1Row& r) {
     json j{{"net", r.net}, {"conv", r.conv}, {"patch", r.patch}, {"samples", r.result.samples},
-           {"loss", r.result.loss}, {"overall_accuracy", 100 * balanced_accuracy(r.result)},
+           {"loss", r.result.loss}, {"overall_accuracy", 100 * overall_accuracy(r.result)},
+           {"class_mean_accuracy", 100 * class_mean_accuracy(r.result)},
            {"sample_accuracy", 100 * r.result.accuracy}};
     for (int c = 0; c < 4; ++c) {
         std::string name = "C" + std::to_string(c + 1);
@@ -47,17 +52,22 @@ static std::string cell(double v) {
 }
 
 std::string table1_markdown(const std::vector<Table1Row>& rows) {
-    std::string s = "| network | N | conv | source | C1 error % | C2 error % | C3 error % | C4 error % | overall accuracy % |\n"
-                    "| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n";
+    std::string s = "| network | N | conv | source | C1 error % | C2 error % | C3 error % | C4 error % | overall accuracy % "
+                    "| class-mean accuracy % |\n"
+                    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n";
     for (const auto& r : rows) {
         std::string head = "| " + r.net + " | " + std::to_string(r.patch) + " | " + r.conv + " | ";
         s += head + "mcseg";
         for (double e : r.result.class_error) s += " | " + cell(100 * e);
-        s += " | " + cell(100 * balanced_accuracy(r.result)) + " |\n";
+        s += " | " + cell(100 * overall_accuracy(r.result)) + " | " + cell(100 * class_mean_accuracy(r.result)) + " |\n";
         if (const PaperRow* p = r.patch == 49 ? paper_row(r.net, r.conv) : nullptr) {
             s += head + "paper";
-            for (double e : p->class_error) s += " | " + cell(e);
-            s += " | " + cell(p->overall_accuracy) + " |\n";
+            double mean = 0;
+            for (double e : p->class_error) {
+                s += " | " + cell(e);
+                mean += (100 - e) / 4;
+            }
+            s += " | " + cell(p->overall_accuracy) + " | " + cell(mean) + " |\n";
         }
     }
     return s;

@@ -1,10 +1,13 @@
 // tests/test_train_db.cpp — training and evaluation on a real patch database: a tiny Detector
 // run (N = 29, a few hundred steps) learns far above chance, and bad inputs (missing database,
-// wrong N for the database, weights of another network) are clear errors.
+// wrong N for the database, weights of another network) are clear errors; the overall accuracy
+// is the paper's weighting of the per-class errors.
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <filesystem>
 
+#include "apps/paper.h"
 #include "apps/patch_db.h"
 #include "apps/segment.h"
 #include "apps/table1.h"
@@ -87,8 +90,8 @@ TEST_CASE("train: a tiny Detector trained on a patch database (N = 29, 600 steps
     CAPTURE(e.class_error[1]);
     CAPTURE(e.class_error[2]);
     CAPTURE(e.class_error[3]);
-    // Chance is 50 %; bright blobs on flat tissue are easy, so the balanced accuracy must be high.
-    CHECK(balanced_accuracy(e) > 0.9);
+    // Chance is 50 %; bright blobs on flat tissue are easy, so the mean of the per-class accuracies must be high.
+    CHECK(class_mean_accuracy(e) > 0.9);
 }
 
 TEST_CASE("train: a missing database, a wrong N and weights of another network are clear errors") {
@@ -132,4 +135,19 @@ TEST_CASE("train: a missing database, a wrong N and weights of another network a
     const std::string other = (study.dir / "other.safetensors").string();
     save_safetensors(other, tensors, f.metadata);
     CHECK(test::error_of([&] { load_network(other, Device::CPU); }).find("has shape") != std::string::npos);
+}
+
+TEST_CASE("train: the overall accuracy gives the paper's four overall figures from its per-class errors") {
+    for (const PaperRow& p : kPaperTable1) {
+        CAPTURE(p.net);
+        CAPTURE(p.conv);
+        EvalResult r;
+        for (int c = 0; c < 4; ++c) r.class_error[c] = p.class_error[c] / 100;
+        CHECK(100 * overall_accuracy(r) == doctest::Approx(p.overall_accuracy).epsilon(0.00006));
+        CHECK(100 * class_mean_accuracy(r) < p.overall_accuracy);  // the plain mean is not the paper's
+    }
+    EvalResult half;  // no C1 patches: the other classes share the weight
+    half.class_error = {std::nan(""), 0.1, 0.2, 0.3};
+    CHECK(overall_accuracy(half) == doctest::Approx(0.8));
+    CHECK(class_mean_accuracy(half) == doctest::Approx(0.8));
 }
