@@ -49,13 +49,7 @@ struct TinyStudy {
     ~TinyStudy() { fs::remove_all(dir); }
 };
 
-NetConfig small_net(int patch) {
-    NetConfig c;
-    c.patch = patch;
-    c.filters = 8;
-    c.fc = 16;
-    return c;
-}
+NetConfig small_net(int patch) { return NetConfig{.patch = patch, .filters = 8, .fc = 16}; }
 
 TrainConfig short_run() {
     TrainConfig t;
