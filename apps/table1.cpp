@@ -62,12 +62,12 @@ std::string table1_markdown(const std::vector<Table1Row>& rows) {
         s += " | " + cell(100 * overall_accuracy(r.result)) + " | " + cell(100 * class_mean_accuracy(r.result)) + " |\n";
         if (const PaperRow* p = r.patch == 49 ? paper_row(r.net, r.conv) : nullptr) {
             s += head + "paper";
-            double mean = 0;
-            for (double e : p->class_error) {
-                s += " | " + cell(e);
-                mean += (100 - e) / 4;
+            EvalResult paper;
+            for (int c = 0; c < 4; ++c) {
+                s += " | " + cell(p->class_error[c]);
+                paper.class_error[c] = p->class_error[c] / 100;
             }
-            s += " | " + cell(p->overall_accuracy) + " | " + cell(mean) + " |\n";
+            s += " | " + cell(p->overall_accuracy) + " | " + cell(100 * class_mean_accuracy(paper)) + " |\n";
         }
     }
     return s;

@@ -68,15 +68,14 @@ EvalResult evaluate_on_db(Network& net, Task task, const std::string& db, const 
         fail("the network takes ", net.config().patch, "-pixel patches but the database '", db, "' holds ", set.patch(),
              "-pixel patches");
     EvalSetSource data(set, task, per_class, seed);
-    if (!outcomes) return evaluate(net, data);
-    std::vector<float> p;
-    EvalResult r = evaluate(net, data, 1024, &p);
+    std::vector<ItemOutcome> items;
+    EvalResult r = evaluate(net, data, 1024, outcomes ? &items : nullptr);
+    if (!outcomes) return r;
     outcomes->clear();
-    for (size_t i = 0; i < p.size(); ++i) {
+    for (size_t i = 0; i < items.size(); ++i) {
         const DbPatch& w = data.items().where(i);
         const DbImage& im = set.image(size_t(w.image));
-        const int c = data.items().cls(i);
-        outcomes->push_back({im.name, im.mask_path, w.x, w.y, c, p[i], (p[i] > 0.5f) == is_positive(task, c)});
+        outcomes->push_back({im.name, im.mask_path, w.x, w.y, data.items().cls(i), items[i].p_positive, items[i].correct});
     }
     return r;
 }

@@ -93,11 +93,11 @@ static int count_correct(const std::vector<float>& probs, const std::vector<floa
     return hits;
 }
 
-EvalResult evaluate(Network& net, EvalSource& data, int batch_size, std::vector<float>* p_positive) {
+EvalResult evaluate(Network& net, EvalSource& data, int batch_size, std::vector<ItemOutcome>* items) {
     if (data.patch() != net.config().patch)
         fail("evaluation data has patch side ", data.patch(), " but the network expects ", net.config().patch);
     if (data.size() == 0) fail("evaluation set is empty");
-    if (p_positive) p_positive->clear();
+    if (items) items->clear();
     NoGradGuard no_grad;
     EvalResult r;
     std::array<int64_t, 4> wrong{};
@@ -113,8 +113,8 @@ EvalResult evaluate(Network& net, EvalSource& data, int batch_size, std::vector<
         std::vector<bool> correct;
         const std::vector<float> host = probs.to_host();
         int hits = count_correct(host, b.y, probs.dim(1), &correct);
-        if (p_positive)
-            for (int i = 0; i < b.size; ++i) p_positive->push_back(host[size_t(i) * probs.dim(1) + 1]);
+        if (items)
+            for (int i = 0; i < b.size; ++i) items->push_back({host[size_t(i) * probs.dim(1) + 1], correct[i]});
         r.accuracy += hits;
         for (int i = 0; i < b.size; ++i) {
             int c = b.cls.empty() ? 0 : b.cls[i];

@@ -50,9 +50,15 @@ struct EvalResult {
     int64_t samples = 0;
 };
 
-// Eval-mode forward over the whole set, batch by batch, recording nothing. When p_positive is
-// given it receives, for every item of the set in order, the probability of label 1.
-EvalResult evaluate(Network& net, EvalSource& data, int batch_size = 1024, std::vector<float>* p_positive = nullptr);
+// What the network made of one item of an evaluation set.
+struct ItemOutcome {
+    float p_positive = 0;  // probability of label 1
+    bool correct = false;  // the arg-max is the label
+};
+
+// Eval-mode forward over the whole set, batch by batch, recording nothing. When `items` is
+// given it receives the outcome of every item of the set, in order.
+EvalResult evaluate(Network& net, EvalSource& data, int batch_size = 1024, std::vector<ItemOutcome>* items = nullptr);
 
 struct TrainConfig {
     int batch = 256;
