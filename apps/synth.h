@@ -37,7 +37,7 @@ struct SynthMc {
     std::string shape;            // round, irregular, elongated, branching
     double peak_attenuation = 0;  // added ln-attenuation at its densest point (before blur)
     double cnr = 0;               // that peak over the local noise sigma (in attenuation)
-    double snr = 0;               // measured in the final pixels: mean contrast x sqrt(area) / noise
+    double snr = 0;               // measured in the final pixels: contrast / its noise at the MC's size
 };
 
 struct SynthCluster {

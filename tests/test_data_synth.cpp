@@ -2,12 +2,14 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <unistd.h>
 
 #include "apps/image_io.h"
 #include "apps/synth.h"
+#include "apps/synth_internal.h"
 
 using namespace mcseg;
 namespace fs = std::filesystem;
@@ -92,4 +94,55 @@ TEST_CASE("data: synth ground truth: every MC of the JSON is in the mask, and on
     }
     CHECK(with_mcs > 0);
     CHECK(clusters > 0);
+}
+
+namespace {
+// A 200 x 200 image: background `bg(x, y)` plus a disc of radius 6 (113 px) of contrast 8 at
+// (100, 100), annotated in the mask as one MC.
+template <class Background>
+SynthImage faint_disc(Background bg) {
+    SynthImage s;
+    s.config.width = s.config.height = 200;
+    s.pixels.resize(200 * 200);
+    s.mask.assign(200 * 200, 0);
+    SynthMc mc;
+    mc.x0 = mc.y0 = 94;
+    mc.x1 = mc.y1 = 106;
+    for (int y = 0; y < 200; ++y)
+        for (int x = 0; x < 200; ++x) {
+            const bool in = (x - 100) * (x - 100) + (y - 100) * (y - 100) <= 36;
+            s.pixels[size_t(y) * 200 + x] = uint16_t(std::lround(bg(x, y) + (in ? 8 : 0)));
+            s.mask[size_t(y) * 200 + x] = in;
+            mc.area_px += in;
+        }
+    s.mcs.push_back(mc);
+    return s;
+}
+// White noise: uniform in [-17, 17] (sigma 10) from a fixed linear congruential sequence.
+double white(int x, int y) {
+    uint32_t h = (uint32_t(x) * 73856093u) ^ (uint32_t(y) * 19349663u);
+    h = h * 1664525u + 1013904223u;
+    return 1000 + 34.0 * ((h >> 8) / double(1 << 24) - 0.5);
+}
+}  // namespace
+
+TEST_CASE("data: an MC is annotated only when it stands out of the noise at its own size") {
+    // In white noise of sigma 10 a 113-pixel disc of contrast 8 (Rose: 8 sqrt(113) / 10 = 8.5)
+    // is seen and stays annotated.
+    SynthImage w = faint_disc(white);
+    CHECK(drop_invisible_mcs(w) == 0);
+    REQUIRE(w.mcs.size() == 1);
+    CHECK(w.mcs[0].snr >= 5);
+    CHECK(std::count(w.mask.begin(), w.mask.end(), 1) == w.mcs[0].area_px);
+    // Texture of about the disc's size hides it although per pixel it is no stronger than the
+    // white noise (sigma ~10): the disc leaves the mask and the JSON, the pixels stay.
+    SynthImage t = faint_disc([](int x, int y) {
+        return white(x, y) + 20 * std::sin(x * 2 * M_PI / 23) * std::sin(y * 2 * M_PI / 29);
+    });
+    const std::vector<uint16_t> pixels = t.pixels;
+    CHECK(drop_invisible_mcs(t) == 1);
+    CHECK(t.mcs.empty());
+    CHECK(t.unannotated_mcs == 1);
+    CHECK(std::count(t.mask.begin(), t.mask.end(), 1) == 0);
+    CHECK(t.pixels == pixels);
 }
