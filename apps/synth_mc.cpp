@@ -379,40 +379,55 @@ void place_mcs(const Anatomy& an, const Detector& det, Rng& rng, std::vector<flo
 // An MC is annotated when it is seen: Rose's criterion, its contrast at least 5 times the noise
 // of that contrast. Rose's own form, C sqrt(n) / sigma, assumes white noise, whose mean over n
 // pixels shrinks as 1/sqrt(n); mammographic tissue is not white (its power grows towards low
-// frequencies), so a large faint MC meets that form and still vanishes into the texture (at
-// 0.05 mm, 117-pixel MCs with a mean contrast of one sigma were annotated that no observer could
-// point to). The noise is therefore measured at the MC's own size and shape: the same contrast
-// statistic is taken with the MC's template at 24 places around it, where there is no MC, and
-// their robust spread (1.4826 x the median absolute deviation) is the noise.
+// frequencies), so a large faint MC meets that form and still vanishes into the texture. The
+// contrast is what a centre-surround receptive field shaped like the MC sees: the mean over the
+// MC's pixels minus the mean over a ring 2 to 4 px outside them (1 px is skipped: the blur's
+// halo), so tissue smoother than the ring cancels, as it does for the eye. Its noise is measured,
+// not assumed: the same field at up to 24 MC-free places around the MC, and the robust spread
+// (1.4826 x the median absolute deviation) of what it sees there.
 namespace {
 
-// The contrast statistic: mean over the template (pixels `shape`, offsets within a box of
-// bw x bh placed at x0, y0) minus the mean over its surround (the box grown by 3 px minus the box
-// grown by 1 px, which is free of the MC itself since MCs never come closer than 2 px). Annotated
-// MC pixels are left out of both means, except the template's own when `own`. NaN when the box
-// leaves the image or fewer than half of either set remain.
-double template_contrast(const SynthImage& out, const std::vector<std::array<int, 2>>& shape, int x0, int y0, int bw,
-                         int bh, bool own) {
+using Offsets = std::vector<std::array<int, 2>>;  // pixel offsets from an MC's box origin
+
+// The ring of a shape (its pixels, within a bw x bh box): offsets at Chebyshev distance 2 to 4
+// from the shape, found by growing the shape one pixel at a time.
+Offsets surround(const Offsets& shape, int bw, int bh) {
+    const int gw = bw + 8, gh = bh + 8;
+    std::vector<int> d(size_t(gw) * gh, -1);
+    for (const auto& [dx, dy] : shape) d[size_t(dy + 4) * gw + dx + 4] = 0;
+    for (int k = 1; k <= 4; ++k)
+        for (int y = 1; y < gh - 1; ++y)
+            for (int x = 1; x < gw - 1; ++x) {
+                if (d[size_t(y) * gw + x] >= 0) continue;
+                for (int v = -1; v <= 1; ++v)
+                    for (int u = -1; u <= 1; ++u)
+                        if (d[size_t(y + v) * gw + x + u] == k - 1) d[size_t(y) * gw + x] = k;
+            }
+    Offsets ring;
+    for (int y = 0; y < gh; ++y)
+        for (int x = 0; x < gw; ++x)
+            if (d[size_t(y) * gw + x] >= 2) ring.push_back({x - 4, y - 4});
+    return ring;
+}
+
+// The field's response with the MC's box placed at (x0, y0): mean over `shape` minus mean over
+// `ring`, leaving out ring pixels of an annotated MC (a neighbour in a cluster). NaN when the
+// ring leaves the image or fewer than half of it remain.
+double centre_surround(const SynthImage& out, const Offsets& shape, const Offsets& ring, int x0, int y0) {
     const int W = out.config.width, H = out.config.height;
-    if (x0 - 3 < 0 || y0 - 3 < 0 || x0 + bw + 2 >= W || y0 + bh + 2 >= H) return NAN;
-    auto at = [&](int x, int y) { return size_t(y) * W + x; };
-    double in = 0, ring = 0;
-    int n_in = 0, n_ring = 0, ring_total = 0;
-    for (const auto& [dx, dy] : shape)
-        if (own || !out.mask[at(x0 + dx, y0 + dy)]) {
-            in += out.pixels[at(x0 + dx, y0 + dy)];
-            ++n_in;
-        }
-    for (int y = y0 - 3; y < y0 + bh + 3; ++y)
-        for (int x = x0 - 3; x < x0 + bw + 3; ++x) {
-            if (x >= x0 - 1 && x <= x0 + bw && y >= y0 - 1 && y <= y0 + bh) continue;
-            ++ring_total;
-            if (out.mask[at(x, y)]) continue;
-            ring += out.pixels[at(x, y)];
-            ++n_ring;
-        }
-    if (2 * n_in < int(shape.size()) || 2 * n_ring < ring_total) return NAN;
-    return in / n_in - ring / n_ring;
+    double sum = 0;
+    size_t n = 0;
+    for (const auto& [dx, dy] : ring) {
+        const int x = x0 + dx, y = y0 + dy;
+        if (x < 0 || y < 0 || x >= W || y >= H) return NAN;
+        if (out.mask[size_t(y) * W + x]) continue;
+        sum += out.pixels[size_t(y) * W + x];
+        ++n;
+    }
+    if (2 * n < ring.size()) return NAN;
+    double in = 0;
+    for (const auto& [dx, dy] : shape) in += out.pixels[size_t(y0 + dy) * W + x0 + dx];
+    return in / double(shape.size()) - sum / double(n);
 }
 
 }  // namespace
@@ -421,21 +436,28 @@ int drop_invisible_mcs(SynthImage& out) {
     const int W = out.config.width, H = out.config.height;
     std::vector<SynthMc> kept, dropped;  // every MC is measured before any leaves the mask
     for (const SynthMc& mc : out.mcs) {
-        // The MC's template: its mask pixels (its box holds no other MC's).
+        // The MC's shape: its mask pixels (its box holds no other MC's).
         const int bw = mc.x1 - mc.x0 + 1, bh = mc.y1 - mc.y0 + 1;
-        std::vector<std::array<int, 2>> shape;
+        Offsets shape;
         for (int y = mc.y0; y <= mc.y1; ++y)
             for (int x = mc.x0; x <= mc.x1; ++x)
                 if (out.mask[size_t(y) * W + x]) shape.push_back({x - mc.x0, y - mc.y0});
-        const double contrast = template_contrast(out, shape, mc.x0, mc.y0, bw, bh, true);
-        // The background's contrasts: 3 rings of 8 places, each a box (grown by 3) away.
+        const Offsets ring = surround(shape, bw, bh);
+        const double contrast = centre_surround(out, shape, ring, mc.x0, mc.y0);
+        // The background: up to 24 places, nearest first, on rings of 8 one field apart, skipping
+        // places within 2 px of any MC (inside a cluster its other MCs would pass for noise).
+        auto clear_of_mcs = [&](int x0, int y0) {
+            for (const SynthMc& o : out.mcs)
+                if (x0 - 6 <= o.x1 && o.x0 <= x0 + bw + 5 && y0 - 6 <= o.y1 && o.y0 <= y0 + bh + 5) return false;
+            return true;
+        };
         std::vector<double> bg;
-        for (int r = 1; r <= 3; ++r)
+        for (int r = 1; r <= 8 && bg.size() < 24; ++r)
             for (int uy = -1; uy <= 1; ++uy)
                 for (int ux = -1; ux <= 1; ++ux) {
-                    if (ux == 0 && uy == 0) continue;
-                    const double c = template_contrast(out, shape, mc.x0 + r * ux * (bw + 7),
-                                                       mc.y0 + r * uy * (bh + 7), bw, bh, false);
+                    const int x0 = mc.x0 + r * ux * (bw + 9), y0 = mc.y0 + r * uy * (bh + 9);
+                    if ((ux == 0 && uy == 0) || bg.size() == 24 || !clear_of_mcs(x0, y0)) continue;
+                    const double c = centre_surround(out, shape, ring, x0, y0);
                     if (!std::isnan(c)) bg.push_back(c);
                 }
         auto median = [](std::vector<double> v) {
