@@ -6,6 +6,7 @@
 
 #include "apps/blur.h"
 #include "apps/labeling.h"
+#include "apps/robust_noise.h"
 #include "engine/error.h"
 
 namespace mcseg {
@@ -14,19 +15,10 @@ namespace mcseg {
 // few breast pixels borrow the image-wide value.
 static std::vector<float> tile_noise(const std::vector<float>& resp, const std::vector<uint8_t>& breast,
                                      int w, int h, int tile, int tx, int ty) {
-    auto mad_sigma = [](std::vector<float>& v) {
-        if (v.empty()) return 0.0f;
-        auto mid = v.begin() + v.size() / 2;
-        std::nth_element(v.begin(), mid, v.end());
-        float med = *mid;
-        for (float& x : v) x = std::fabs(x - med);
-        std::nth_element(v.begin(), mid, v.end());
-        return 1.4826f * *mid;
-    };
     std::vector<float> all;
     for (size_t i = 0; i < resp.size(); i += 7)  // a subsample is plenty for the global value
         if (breast[i]) all.push_back(resp[i]);
-    float global = std::max(1e-6f, mad_sigma(all));
+    float global = std::max(1e-6f, mad_sigma(std::move(all)));
     std::vector<float> noise(size_t(tx) * ty, global);
 #pragma omp parallel for schedule(dynamic)
     for (int t = 0; t < tx * ty; ++t) {
@@ -35,7 +27,7 @@ static std::vector<float> tile_noise(const std::vector<float>& resp, const std::
         for (int y = y0; y < std::min(h, y0 + tile); ++y)
             for (int x = x0; x < std::min(w, x0 + tile); ++x)
                 if (breast[size_t(y) * w + x]) v.push_back(resp[size_t(y) * w + x]);
-        if (v.size() >= size_t(tile) * tile / 4) noise[t] = std::max(1e-6f, mad_sigma(v));
+        if (v.size() >= size_t(tile) * tile / 4) noise[t] = std::max(1e-6f, mad_sigma(std::move(v)));
     }
     return noise;
 }

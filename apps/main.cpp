@@ -14,7 +14,7 @@
 int main(int argc, char** argv) {
     using namespace mcseg;
     // libgomp's idle threads spin by default, and they then compete with the threads that have
-    // work: on the 2-core machine the demo takes 39 s spinning and 19 s passive. libgomp reads
+    // work: on the 2-core machine the demo takes 39 s spinning and 18 s passive. libgomp reads
     // OMP_WAIT_POLICY once, when it loads, so unless the user chose a policy mcseg starts itself
     // again with the passive one (if that fails it simply runs as it is).
     if (!std::getenv("OMP_WAIT_POLICY")) {

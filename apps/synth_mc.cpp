@@ -24,6 +24,7 @@
 #include <array>
 #include <cmath>
 
+#include "apps/robust_noise.h"
 #include "apps/synth_internal.h"
 
 namespace mcseg {
@@ -381,32 +382,32 @@ void place_mcs(const Anatomy& an, const Detector& det, Rng& rng, std::vector<flo
 // pixels shrinks as 1/sqrt(n); mammographic tissue is not white (its power grows towards low
 // frequencies), so a large faint MC meets that form and still vanishes into the texture. The
 // contrast is what a centre-surround receptive field shaped like the MC sees: the mean over the
-// MC's pixels minus the mean over a ring 2 to 4 px outside them (1 px is skipped: the blur's
-// halo), so tissue smoother than the ring cancels, as it does for the eye. Its noise is measured,
+// MC's pixels minus the mean over a ring 2 to 4 px outside them, within their box grown by 3 px
+// (1 px is skipped: the blur's halo), so tissue smoother than the ring cancels, as it does for the eye. Its noise is measured,
 // not assumed: the same field at up to 24 MC-free places around the MC, and the robust spread
 // (1.4826 x the median absolute deviation) of what it sees there.
 namespace {
 
 using Offsets = std::vector<std::array<int, 2>>;  // pixel offsets from an MC's box origin
 
-// The ring of a shape (its pixels, within a bw x bh box): offsets at Chebyshev distance 2 to 4
-// from the shape, found by growing the shape one pixel at a time.
+// The ring of a shape (its pixels, within a bw x bh box): the offsets in the box grown by 3 px
+// at Chebyshev distance 2 to 4 from the shape, found by growing the shape one pixel at a time.
 Offsets surround(const Offsets& shape, int bw, int bh) {
-    const int gw = bw + 8, gh = bh + 8;
+    const int gw = bw + 6, gh = bh + 6;  // the box grown by 3
     std::vector<int> d(size_t(gw) * gh, -1);
-    for (const auto& [dx, dy] : shape) d[size_t(dy + 4) * gw + dx + 4] = 0;
+    for (const auto& [dx, dy] : shape) d[size_t(dy + 3) * gw + dx + 3] = 0;
     for (int k = 1; k <= 4; ++k)
-        for (int y = 1; y < gh - 1; ++y)
-            for (int x = 1; x < gw - 1; ++x) {
+        for (int y = 0; y < gh; ++y)
+            for (int x = 0; x < gw; ++x) {
                 if (d[size_t(y) * gw + x] >= 0) continue;
-                for (int v = -1; v <= 1; ++v)
-                    for (int u = -1; u <= 1; ++u)
-                        if (d[size_t(y + v) * gw + x + u] == k - 1) d[size_t(y) * gw + x] = k;
+                for (int v = std::max(0, y - 1); v <= std::min(gh - 1, y + 1); ++v)
+                    for (int u = std::max(0, x - 1); u <= std::min(gw - 1, x + 1); ++u)
+                        if (d[size_t(v) * gw + u] == k - 1) d[size_t(y) * gw + x] = k;
             }
     Offsets ring;
     for (int y = 0; y < gh; ++y)
         for (int x = 0; x < gw; ++x)
-            if (d[size_t(y) * gw + x] >= 2) ring.push_back({x - 4, y - 4});
+            if (d[size_t(y) * gw + x] >= 2) ring.push_back({x - 3, y - 3});
     return ring;
 }
 
@@ -444,8 +445,9 @@ int drop_invisible_mcs(SynthImage& out) {
                 if (out.mask[size_t(y) * W + x]) shape.push_back({x - mc.x0, y - mc.y0});
         const Offsets ring = surround(shape, bw, bh);
         const double contrast = centre_surround(out, shape, ring, mc.x0, mc.y0);
-        // The background: up to 24 places, nearest first, on rings of 8 one field apart, skipping
-        // places within 2 px of any MC (inside a cluster its other MCs would pass for noise).
+        // The background: up to 24 places, nearest first, on rings of 8 one field (the box grown by
+        // 3) and 3 px apart, skipping places whose field comes within 3 px of any MC's box (inside
+        // a cluster its other MCs would pass for noise).
         auto clear_of_mcs = [&](int x0, int y0) {
             for (const SynthMc& o : out.mcs)
                 if (x0 - 6 <= o.x1 && o.x0 <= x0 + bw + 5 && y0 - 6 <= o.y1 && o.y0 <= y0 + bh + 5) return false;
@@ -460,19 +462,9 @@ int drop_invisible_mcs(SynthImage& out) {
                     const double c = centre_surround(out, shape, ring, x0, y0);
                     if (!std::isnan(c)) bg.push_back(c);
                 }
-        auto median = [](std::vector<double> v) {
-            std::nth_element(v.begin(), v.begin() + v.size() / 2, v.end());
-            return v[v.size() / 2];
-        };
         // Too few places to measure the noise (an MC at the image's edge): not claimed visible.
         // The noise never falls below the grey levels' own quantisation noise, 1/sqrt(12).
-        double sigma = 0;
-        if (bg.size() >= 6) {
-            const double mid = median(bg);
-            std::vector<double> dev;
-            for (double c : bg) dev.push_back(std::fabs(c - mid));
-            sigma = std::max(1.4826 * median(dev), 1 / std::sqrt(12.0));
-        }
+        const double sigma = bg.size() >= 6 ? std::max(mad_sigma(std::move(bg)), 1 / std::sqrt(12.0)) : 0;
         SynthMc k = mc;
         k.snr = sigma > 0 && !std::isnan(contrast) ? contrast / sigma : 0;
         (k.snr >= 5 ? kept : dropped).push_back(k);
