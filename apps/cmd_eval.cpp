@@ -4,6 +4,7 @@
 
 #include "apps/cli.h"
 #include "apps/eval_patches.h"
+#include "apps/operating_point.h"
 #include "apps/table1.h"
 #include "apps/train_data.h"
 #include "engine/error.h"
@@ -16,7 +17,9 @@ int run_eval(int argc, char** argv) {
            "Table 1 of the paper for a trained network: the error rate per patch class C1..C4 on the\n"
            "same number of patches of each class, and the overall accuracy weighing C1 by 1/2 and\n"
            "C2, C3, C4 by 1/6 each (the weighting of the paper's overall figures) beside the plain\n"
-           "class mean, with the paper's figures beside ours. The weights file carries its config.");
+           "class mean, with the paper's figures beside ours. The weights file carries its config and\n"
+           "the decision threshold mcseg calibrate chose on the validation split (else 0.5); when that\n"
+           "is not 0.5 the arg-max row (p > 0.5) is printed too.");
     a.option("--weights", "FILE", "weights written by mcseg train (best.safetensors)");
     a.option("--db", "FILE", "patch database made by mcseg patches");
     a.option("--split", "S", "split to evaluate: test, val or train", "test");
@@ -24,6 +27,8 @@ int run_eval(int argc, char** argv) {
     a.option("--json", "FILE", "also write the table as JSON", "-");
     a.option("--device", "D", "cpu, cuda or auto", "auto");
     a.option("--seed", "S", "seed of the choice of patches", "7");
+    a.option("--threshold", "P", "call a patch positive above this probability (default: the weights' own, else 0.5)",
+             "-");
     a.option("--patches", "FILE", "also write every patch's outcome as CSV; print the error by ring of the nearest MC",
              "-");
     if (a.parse()) return 0;
@@ -32,14 +37,24 @@ int run_eval(int argc, char** argv) {
     Network net = load_network(a.get("--weights"), device, &meta);
     auto kind = meta.find("mcseg.kind");
     if (kind == meta.end()) fail("'", a.get("--weights"), "' does not say which network it is (metadata mcseg.kind)");
+    const double threshold =
+        a.given("--threshold") ? a.get_double("--threshold") : stored_threshold(meta, a.get("--weights"));
+    if (!(threshold > 0 && threshold < 1)) fail("--threshold must be between 0 and 1");
+    const Task task = parse_task(kind->second);
     std::vector<PatchOutcome> outcomes;
-    Table1Row row{kind->second, net.config().same ? "same" : "valid", net.config().patch,
-                  evaluate_on_db(net, parse_task(kind->second), a.get("--db"), a.get("--split"),
-                                 size_t(a.get_int("--per-class")), uint64_t(a.get_int("--seed")),
-                                 a.given("--patches") ? &outcomes : nullptr)};
-    std::printf("%s", table1_markdown({row}).c_str());
-    std::printf("\n%lld patches of the %s split; loss %.4f\n", (long long)row.result.samples, a.get("--split").c_str(),
-                row.result.loss);
+    const EvalResult base = evaluate_on_db(net, task, a.get("--db"), a.get("--split"), size_t(a.get_int("--per-class")),
+                                           uint64_t(a.get_int("--seed")), &outcomes);
+    const std::string conv = net.config().same ? "same" : "valid";
+    std::vector<Table1Row> rows;
+    if (threshold != 0.5) {
+        std::vector<PatchOutcome> argmax = outcomes;
+        rows.push_back({kind->second, conv, net.config().patch, decide_at(argmax, task, 0.5, base), 0.5});
+    }
+    const Table1Row row{kind->second, conv, net.config().patch, decide_at(outcomes, task, threshold, base), threshold};
+    rows.push_back(row);
+    std::printf("%s", table1_markdown(rows).c_str());
+    std::printf("\n%lld patches of the %s split; loss %.4f; decided at p > %.2f\n", (long long)row.result.samples,
+                a.get("--split").c_str(), row.result.loss, threshold);
     if (a.given("--patches")) {
         const std::vector<PatchGeometry> geometry = patch_geometry(outcomes, row.patch);
         write_outcomes_csv(a.get("--patches"), outcomes, geometry);
@@ -47,7 +62,9 @@ int run_eval(int argc, char** argv) {
     }
     if (a.given("--json")) {
         std::ofstream out(a.get("--json"));
-        out << table1_json(row).dump(2) << "\n";
+        nlohmann::json j = table1_json(row);
+        if (rows.size() > 1) j["argmax"] = table1_json(rows.front());
+        out << j.dump(2) << "\n";
         if (!out) fail("cannot write '", a.get("--json"), "'");
     }
     return 0;

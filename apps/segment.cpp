@@ -32,6 +32,10 @@ void SegmentOptions::validate() const {
     if (mode != "exact" && mode != "dense") fail("segment mode must be exact or dense, not '", mode, "'");
     if (batch < 1) fail("batch must be >= 1, got ", batch);
     if (tile < 4 || tile % 4) fail("tile must be a positive multiple of 4, got ", tile);
+    if (!(detector_threshold >= 0 && detector_threshold <= 1))
+        fail("the Detector threshold must be between 0 and 1, got ", detector_threshold);
+    if (!(segmentator_threshold >= 0 && segmentator_threshold <= 1))
+        fail("the Segmentator threshold must be between 0 and 1, got ", segmentator_threshold);
 }
 
 std::string shipped_weights(const std::string& dir, const std::string& kind) {

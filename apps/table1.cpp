@@ -28,8 +28,13 @@ double overall_accuracy(const EvalResult& r) { return weighted_accuracy(r, {3, 1
 double class_mean_accuracy(const EvalResult& r) { return weighted_accuracy(r, {1, 1, 1, 1}); }
 
 json table1_json(const Table1Row& r) {
-    json j{{"net", r.net}, {"conv", r.conv}, {"patch", r.patch}, {"samples", r.result.samples},
-           {"loss", r.result.loss}, {"overall_accuracy", 100 * overall_accuracy(r.result)},
+    json j{{"net", r.net},
+           {"conv", r.conv},
+           {"patch", r.patch},
+           {"threshold", r.threshold},
+           {"samples", r.result.samples},
+           {"loss", r.result.loss},
+           {"overall_accuracy", 100 * overall_accuracy(r.result)},
            {"class_mean_accuracy", 100 * class_mean_accuracy(r.result)},
            {"sample_accuracy", 100 * r.result.accuracy}};
     for (int c = 0; c < 4; ++c) {
@@ -55,12 +60,16 @@ std::string table1_markdown(const std::vector<Table1Row>& rows) {
     std::string s = "| network | N | conv | source | C1 error % | C2 error % | C3 error % | C4 error % | overall accuracy % "
                     "| class-mean accuracy % |\n"
                     "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n";
-    for (const auto& r : rows) {
+    for (size_t i = 0; i < rows.size(); ++i) {
+        const Table1Row& r = rows[i];
         std::string head = "| " + r.net + " | " + std::to_string(r.patch) + " | " + r.conv + " | ";
         s += head + "mcseg";
+        if (r.threshold != 0.5) s += " (p > " + cell(r.threshold) + ")";
         for (double e : r.result.class_error) s += " | " + cell(100 * e);
         s += " | " + cell(100 * overall_accuracy(r.result)) + " | " + cell(100 * class_mean_accuracy(r.result)) + " |\n";
-        if (const PaperRow* p = r.patch == 49 ? paper_row(r.net, r.conv) : nullptr) {
+        const bool last = i + 1 == rows.size() || rows[i + 1].net != r.net || rows[i + 1].conv != r.conv ||
+                          rows[i + 1].patch != r.patch;
+        if (const PaperRow* p = last && r.patch == 49 ? paper_row(r.net, r.conv) : nullptr) {
             s += head + "paper";
             EvalResult paper;
             for (int c = 0; c < 4; ++c) {

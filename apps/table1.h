@@ -20,6 +20,7 @@ struct Table1Row {
     std::string net, conv;  // detector|segmentator, same|valid
     int patch = 0;
     EvalResult result;
+    double threshold = 0.5;  // P(positive) above which a patch was called positive (apps/operating_point.h)
 };
 
 // The paper's overall accuracy (0..1): weights 1/2, 1/6, 1/6, 1/6 on the accuracies of C1..C4,
@@ -28,12 +29,13 @@ double overall_accuracy(const EvalResult& r);
 // The mean of the per-class accuracies over the classes present (0..1).
 double class_mean_accuracy(const EvalResult& r);
 
-// {"net", "conv", "patch", "overall_accuracy" (%, the paper's weighting), "class_mean_accuracy" (%),
+// {"net", "conv", "patch", "threshold", "overall_accuracy" (%, the paper's weighting), "class_mean_accuracy" (%),
 //  "class_error" {"C1".."C4"} (%), "class_count",
 //  "samples", "loss", "paper" {...} when the paper has that row (N = 49)}
 nlohmann::json table1_json(const Table1Row& row);
 
-// Markdown: one header, then per row "ours" and, where it exists, "paper".
+// Markdown: one header, then per row "ours" (with its threshold when it is not 0.5) and, after
+// the last row of a network, the paper's row where it exists.
 std::string table1_markdown(const std::vector<Table1Row>& rows);
 
 }  // namespace mcseg

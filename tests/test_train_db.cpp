@@ -1,5 +1,6 @@
 // tests/test_train_db.cpp — training and evaluation on a real patch database: a tiny Detector
-// run (N = 29, a few hundred steps) learns far above chance, and bad inputs (missing database,
+// run (N = 29, a few hundred steps) learns far above chance and is calibrated on its validation
+// split (apps/operating_point.h), and bad inputs (missing database,
 // wrong N for the database, weights of another network) are clear errors; the overall accuracy
 // is the paper's weighting of the per-class errors.
 #include <doctest/doctest.h>
@@ -7,6 +8,7 @@
 #include <cmath>
 #include <filesystem>
 
+#include "apps/operating_point.h"
 #include "apps/paper.h"
 #include "apps/patch_db.h"
 #include "apps/segment.h"
@@ -86,6 +88,20 @@ TEST_CASE("train: a tiny Detector trained on a patch database (N = 29, 600 steps
     CAPTURE(e.class_error[3]);
     // Chance is 50 %; bright blobs on flat tissue are easy, so the mean of the per-class accuracies must be high.
     CHECK(class_mean_accuracy(e) > 0.9);
+
+    // mcseg calibrate: the threshold chosen on the validation split goes into a copy of the
+    // weights, which still load and give the same test loss; the test split is refused.
+    const std::string calibrated = (out / "calibrated.safetensors").string();
+    Calibration c = calibrate_on_db((out / "best.safetensors").string(), study.db, "val", 200, Device::CPU, calibrated);
+    CHECK(c.sweep.size() == 19);
+    CHECK(c.threshold == doctest::Approx(best_threshold(c.sweep)));
+    std::map<std::string, std::string> cal_meta;
+    Network cal = load_network(calibrated, Device::CPU, &cal_meta);
+    CHECK(stored_threshold(cal_meta, calibrated) == doctest::Approx(c.threshold).epsilon(1e-4));
+    CHECK(evaluate_on_db(cal, Task::Detector, study.db, "test", 500).loss == e.loss);
+    CHECK(test::error_of([&] {
+              calibrate_on_db((out / "best.safetensors").string(), study.db, "test", 200, Device::CPU, calibrated);
+          }).find("use val") != std::string::npos);
 }
 
 TEST_CASE("train: a missing database, a wrong N and weights of another network are clear errors") {
