@@ -37,6 +37,25 @@ using clock_type = std::chrono::steady_clock;
 
 double since(clock_type::time_point t) { return std::chrono::duration<double>(clock_type::now() - t).count(); }
 
+// Adds `seconds` to `phase` in DIR/seconds.json and returns the phase's sum over every invocation
+// on this folder, so a resumed study still reports what the whole of it cost.
+double add_seconds(const fs::path& out, const std::string& phase, double seconds) {
+    const fs::path file = out / "seconds.json";
+    nlohmann::json j = nlohmann::json::object();
+    if (fs::exists(file)) {
+        try {
+            j = nlohmann::json::parse(std::ifstream(file));
+        } catch (const nlohmann::json::exception& e) {
+            fail("'", file.string(), "' is not the JSON mcseg reproduce writes: ", e.what());
+        }
+    }
+    j[phase] = j.value(phase, 0.0) + seconds;
+    std::ofstream f(file);
+    f << j.dump(2) << "\n";
+    if (!f) fail("cannot write '", file.string(), "'");
+    return j[phase].get<double>();
+}
+
 struct BarObserver : TrainObserver {
     Progress bar;
     int64_t first;
@@ -96,7 +115,7 @@ int run_reproduce(int argc, char** argv) {
         cfg.film = true;
         synth_dataset(cfg, seed, digital, films, images.string(), false, true);
     }
-    report["seconds_synth"] = since(t);
+    report["seconds_synth"] = add_seconds(out, "synth", since(t));
 
     // 2. One patch database per N.
     t = clock_type::now();
@@ -109,12 +128,13 @@ int run_reproduce(int argc, char** argv) {
         std::fprintf(stderr, "reproduce: patches N=%d: C1 %lld C2 %lld C3 %lld C4 %lld\n", n, s.patches[1], s.patches[2],
                      s.patches[3], s.patches[4]);
     }
-    report["seconds_patches"] = since(t);
+    report["seconds_patches"] = add_seconds(out, "patches", since(t));
 
     // 3 and 4. Train and evaluate every network.
     std::vector<Table1Row> rows;
     ordered_json runs = ordered_json::array();
     SigintScope sigint;
+    double seconds_training = 0, seconds_evaluation = 0;
     for (const char* kind : {"detector", "segmentator"})
         for (const char* conv : {"same", "valid"})
             for (int n : sides) {
@@ -152,16 +172,19 @@ int run_reproduce(int argc, char** argv) {
                     BarObserver bar(name, trainer);
                     TrainResult r = train_on_db(trainer, data, bar, sigint.flag());
                     bar.bar.finish();
+                    const double trained = add_seconds(out, "train " + name, since(t_run));
                     if (r.outcome == TrainOutcome::Interrupted)
                         fail("interrupted during ", name, "; run mcseg reproduce --out ", out.string(), " again to continue");
                     if (r.outcome == TrainOutcome::Diverged) fail(name, ": ", r.message);
                     write_training_curves(trainer.log_path(), (dir / "curves.png").string(), name);
                     ordered_json res{{"outcome", outcome_name(r.outcome)}, {"steps", r.steps},
                                      {"best_step", r.best_step},       {"best_val_loss", r.best_val_loss},
-                                     {"final_lr", r.final_lr},         {"seconds", since(t_run)}};
+                                     {"final_lr", r.final_lr},         {"seconds", trained}};
                     std::ofstream(done) << res.dump(2) << "\n";
                 }
                 run["training"] = nlohmann::json::parse(std::ifstream(done));
+                seconds_training += run["training"].value("seconds", 0.0);
+                const auto t_eval = clock_type::now();
                 // The decision threshold is chosen on the validation split (apps/operating_point.h)
                 // and stored in best.safetensors; the test split is scored at it and at 0.5.
                 const std::string best_path = (dir / "best.safetensors").string();
@@ -176,11 +199,18 @@ int run_reproduce(int argc, char** argv) {
                 run["table1_argmax"] = table1_json({kind, conv, n, decide_at(outcomes, task, 0.5, base), 0.5});
                 run["table1"] = table1_json(row);
                 run["curves"] = (fs::path("runs") / name / "curves.png").string();
+                seconds_evaluation += since(t_eval);
                 runs.push_back(run);
                 rows.push_back(row);
             }
     report["runs"] = runs;
-    report["seconds_total"] = since(t_all);
+    // Synthesis, databases and training summed over every invocation; calibration and evaluation,
+    // redone by each, counted once.
+    report["seconds_training"] = seconds_training;
+    report["seconds_evaluation"] = seconds_evaluation;
+    report["seconds_total"] = report["seconds_synth"].get<double>() + report["seconds_patches"].get<double>() +
+                              seconds_training + seconds_evaluation;
+    report["seconds_this_invocation"] = since(t_all);
 
     // The report.
     std::ofstream md(out / "report.md");
@@ -206,7 +236,10 @@ int run_reproduce(int argc, char** argv) {
     }
     md << "\nTotal time " << format_duration(report["seconds_total"].get<double>()) << " (synthesis "
        << format_duration(report["seconds_synth"].get<double>()) << ", patch databases "
-       << format_duration(report["seconds_patches"].get<double>()) << ").\n";
+       << format_duration(report["seconds_patches"].get<double>()) << ", training "
+       << format_duration(seconds_training) << ", calibration and evaluation " << format_duration(seconds_evaluation)
+       << "), summed over every invocation on this folder; this one took "
+       << format_duration(report["seconds_this_invocation"].get<double>()) << ".\n";
     std::ofstream(out / "report.json") << report.dump(2) << "\n";
     std::printf("%s\nreport: %s\n", table1_markdown(rows).c_str(), (out / "report.md").string().c_str());
     return 0;

@@ -1,5 +1,6 @@
 // tests/test_train_reproduce.cpp — `mcseg reproduce --quick`: the whole study (synthesis, three
-// patch databases, eight trainings, calibration, Table 1) at toy scale, and what its report holds.
+// patch databases, eight trainings, calibration, Table 1) at toy scale, what its report holds, and
+// that running it again retrains nothing and still reports the whole study's time.
 #include <doctest/doctest.h>
 
 #include <filesystem>
@@ -45,5 +46,14 @@ TEST_CASE("reproduce: --quick trains all eight networks and reports each at its 
     const std::string text((std::istreambuf_iterator<char>(md)), std::istreambuf_iterator<char>());
     CHECK(text.find("| segmentator | 49 | valid | paper |") != std::string::npos);
     CHECK(text.find("Total time") != std::string::npos);
+
+    // Run again: nothing is retrained, and the report still counts the first run's work.
+    CHECK(run_command({"reproduce", "--quick", "--out", dir.string(), "--device", "cpu"}) == 0);
+    const nlohmann::json again = nlohmann::json::parse(std::ifstream(dir / "report.json"));
+    CHECK(again["seconds_synth"].get<double>() >= report["seconds_synth"].get<double>());
+    CHECK(again["seconds_training"] == report["seconds_training"]);
+    CHECK(again["seconds_total"].get<double>() > again["seconds_this_invocation"].get<double>());
+    for (size_t i = 0; i < again["runs"].size(); ++i)
+        CHECK(again["runs"][i].value("table1", nlohmann::json()) == report["runs"][i].value("table1", nlohmann::json()));
     fs::remove_all(dir);
 }
