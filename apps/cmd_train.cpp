@@ -136,9 +136,11 @@ int run_train(int argc, char** argv) {
         return 130;
     }
     std::printf("%s after %lld steps; best validation loss %.4f at step %lld; final lr %.3g\n"
-                "weights: %s\ncheckpoint: %s\nlog: %s\ncurves: %s/curves.png\n",
+                "weights: %s\ncheckpoint: %s\nlog: %s\ncurves: %s/curves.png\n"
+                "next: mcseg calibrate --weights %s --db %s (the decision threshold, on the validation split)\n",
                 outcome_name(r.outcome), (long long)r.steps, r.best_val_loss, (long long)r.best_step, r.final_lr,
-                trainer->best_path().c_str(), trainer->checkpoint_path().c_str(), trainer->log_path().c_str(), dir.c_str());
+                trainer->best_path().c_str(), trainer->checkpoint_path().c_str(), trainer->log_path().c_str(), dir.c_str(),
+                trainer->best_path().c_str(), data.db.c_str());
     return 0;
 }
 
