@@ -219,8 +219,9 @@ int run_reproduce(int argc, char** argv) {
        << " digitised film), " << cfg.width << "x" << cfg.height << " at " << cfg.spacing_mm
        << " mm, seed " << seed << ", split by image 231/25/27 (scaled). Networks: width " << filters
        << ", at most " << steps << " steps of batch " << (quick ? 64 : 256) << ". Device: " << backend_for(device).name()
-       << ".\n\nTest error rate per class and overall (class-balanced) accuracy, percent; the paper's rows are"
-          " for N = 49.\n\n"
+       << ".\n\nTest error rate per class and overall (class-balanced) accuracy, percent, each network deciding at"
+          " the threshold it chose on the validation split (p > t; report.json also has the arg-max figures,"
+          " table1_argmax); the paper's rows are for N = 49.\n\n"
        << table1_markdown(rows) << "\n";
     md << "## Runs\n\n| run | outcome | steps | best step | final lr | curves |\n| --- | --- | --- | --- | --- | --- |\n";
     for (const auto& r : runs) {

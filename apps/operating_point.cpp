@@ -41,7 +41,7 @@ EvalResult decide_at(std::vector<PatchOutcome>& outcomes, Task task, double t, c
 
 std::vector<ThresholdRow> threshold_sweep(std::vector<PatchOutcome> outcomes, Task task, const EvalResult& base) {
     std::vector<ThresholdRow> rows;
-    for (int k = 1; k <= 19; ++k) rows.push_back({0.05 * k, decide_at(outcomes, task, 0.05 * k, base)});
+    for (int k = 1; k <= 19; ++k) rows.push_back({k / 20.0, decide_at(outcomes, task, k / 20.0, base)});
     return rows;
 }
 
