@@ -35,12 +35,11 @@ int run_eval(int argc, char** argv) {
     Device device = resolve_device(a.get("--device"));
     std::map<std::string, std::string> meta;
     Network net = load_network(a.get("--weights"), device, &meta);
-    auto kind = meta.find("mcseg.kind");
-    if (kind == meta.end()) fail("'", a.get("--weights"), "' does not say which network it is (metadata mcseg.kind)");
+    const std::string kind = network_kind(meta, a.get("--weights"));
     const double threshold =
         a.given("--threshold") ? a.get_double("--threshold") : stored_threshold(meta, a.get("--weights"));
     if (!(threshold > 0 && threshold < 1)) fail("--threshold must be between 0 and 1");
-    const Task task = parse_task(kind->second);
+    const Task task = parse_task(kind);
     std::vector<PatchOutcome> outcomes;
     const EvalResult base = evaluate_on_db(net, task, a.get("--db"), a.get("--split"), size_t(a.get_int("--per-class")),
                                            uint64_t(a.get_int("--seed")), &outcomes);
@@ -48,9 +47,9 @@ int run_eval(int argc, char** argv) {
     std::vector<Table1Row> rows;
     if (threshold != 0.5) {
         std::vector<PatchOutcome> argmax = outcomes;
-        rows.push_back({kind->second, conv, net.config().patch, decide_at(argmax, task, 0.5, base), 0.5});
+        rows.push_back({kind, conv, net.config().patch, decide_at(argmax, task, 0.5, base), 0.5});
     }
-    const Table1Row row{kind->second, conv, net.config().patch, decide_at(outcomes, task, threshold, base), threshold};
+    const Table1Row row{kind, conv, net.config().patch, decide_at(outcomes, task, threshold, base), threshold};
     rows.push_back(row);
     std::printf("%s", table1_markdown(rows).c_str());
     std::printf("\n%lld patches of the %s split; loss %.4f; decided at p > %.2f\n", (long long)row.result.samples,

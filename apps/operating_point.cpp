@@ -90,9 +90,7 @@ Calibration calibrate_on_db(const std::string& weights, const std::string& db, c
     if (split == "test") fail("calibrating on the test split would choose the threshold Table 1 is scored at; use val");
     std::map<std::string, std::string> meta;
     Network net = load_network(weights, device, &meta);
-    auto kind = meta.find("mcseg.kind");
-    if (kind == meta.end()) fail("'", weights, "' does not say which network it is (metadata mcseg.kind)");
-    const Task task = parse_task(kind->second);
+    const Task task = parse_task(network_kind(meta, weights));
     std::vector<PatchOutcome> outcomes;
     const EvalResult base = evaluate_on_db(net, task, db, split, per_class, 7, &outcomes);
     Calibration c;

@@ -37,6 +37,12 @@ std::map<std::string, std::string> DataSpec::metadata() const {
     return {{"mcseg.kind", kind}, {"mcseg.db", db}, {"mcseg.quota", quota}, {"mcseg.val_per_class", std::to_string(val_per_class)}};
 }
 
+std::string network_kind(const std::map<std::string, std::string>& meta, const std::string& path) {
+    auto kind = meta.find("mcseg.kind");
+    if (kind == meta.end()) fail("'", path, "' does not say which network it is (metadata mcseg.kind)");
+    return kind->second;
+}
+
 DataSpec DataSpec::from_metadata(const std::map<std::string, std::string>& meta) {
     DataSpec d;
     for (const char* key : {"mcseg.kind", "mcseg.db", "mcseg.quota", "mcseg.val_per_class"})

@@ -53,6 +53,10 @@ struct DataSpec {
     static DataSpec from_metadata(const std::map<std::string, std::string>& meta);
 };
 
+// The network a weights file holds ("detector" | "segmentator", metadata mcseg.kind); an Error
+// naming the file `path` when the metadata does not say.
+std::string network_kind(const std::map<std::string, std::string>& meta, const std::string& path);
+
 // Runs `trainer` on the train split of the database with validation on its val split.
 TrainResult train_on_db(Trainer& trainer, const DataSpec& data, TrainObserver& observer,
                         const std::atomic<bool>* stop = nullptr);
