@@ -1,25 +1,18 @@
-// bench/bench.h — registry of benchmark cases run by `mcseg bench <case>`.
-//
-// Each bench/*.cpp registers one case with a file-scope
+// bench/ — the benchmarks of `mcseg bench <case>`, a library of its own that only the mcseg
+// executable links (the tests do not). Each bench/*.cpp registers one case with a file-scope
 //   static const mcseg::RegisterBench reg{{"cpu", "training step and inference vs PyTorch", run}};
 // and prints one JSON object per line: at least case, ours, peer, unit and ratio (ours/peer,
-// higher is better) — or the fields its issue names.
+// higher is better) — or the fields its issue names. Benchmarks may use every room of apps/.
 #pragma once
-#include <map>
-#include <string>
+#include "apps/cli/commands.h"
 
 namespace mcseg {
 
-struct BenchCase {
-    std::string name;
-    std::string summary;
-    int (*run)(int argc, char** argv);  // argv[0] is the case name; options follow
-};
+// The cases of `mcseg bench`, in the same table type as mcseg's own subcommands.
+CommandTable& bench_cases();
 
 struct RegisterBench {
-    explicit RegisterBench(BenchCase c);
+    explicit RegisterBench(Command c) { bench_cases().add(std::move(c)); }
 };
-
-const std::map<std::string, BenchCase>& bench_cases();
 
 }  // namespace mcseg

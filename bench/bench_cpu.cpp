@@ -27,7 +27,7 @@
 #include <nlohmann/json.hpp>
 #include <omp.h>
 
-#include "apps/cli.h"
+#include "apps/cli/args.h"
 #include "bench/bench.h"
 #include "engine/error.h"
 #include "engine/ops.h"

@@ -13,7 +13,7 @@
 
 #include <omp.h>
 
-#include "apps/cli.h"
+#include "apps/cli/args.h"
 #include "bench/bench.h"
 #include "engine/philox.h"
 #include "kernels/cpu/gemm.h"

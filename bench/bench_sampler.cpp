@@ -1,5 +1,5 @@
 // bench/bench_sampler.cpp — `mcseg bench sampler`: patches per second of the minibatch sampler
-// (apps/sampler.h) on one core, the rate training needs to never wait for data (target 20 000
+// (apps/dataset/sampler.h) on one core, the rate training needs to never wait for data (target 20 000
 // patches/s at N = 49).
 //
 // Data: a throw-away set of synthetic mammograms (--images, default 4 at 2048x2560) indexed
@@ -12,10 +12,10 @@
 
 #include <omp.h>
 
-#include "apps/cli.h"
-#include "apps/patch_db.h"
-#include "apps/sampler.h"
-#include "apps/synth.h"
+#include "apps/cli/args.h"
+#include "apps/dataset/patch_db.h"
+#include "apps/dataset/sampler.h"
+#include "apps/synth/synth.h"
 #include "bench/bench.h"
 
 namespace mcseg {

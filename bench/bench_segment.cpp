@@ -2,7 +2,7 @@
 // mammogram (4095×5625 at 0.05 mm; seed 20, image 4: three clusters, 49 MCs), timed per stage,
 // against the paper's 20 s per mammogram on a GTX 970.
 //
-// Prints one JSON object: the mode (dense or exact, apps/segment.h), seconds (end to end,
+// Prints one JSON object: the mode (dense or exact, apps/segment/pipeline.h), seconds (end to end,
 // excluding the synthesis of the test image), stages (seconds and GFLOP done of each), gflop,
 // achieved GFLOP/s, the fraction of the device's FP32 peak (CPU here: 2 cores × 2.8 GHz × 2
 // AVX-512 FMA × 16 lanes × 2 = 358 GFLOP/s; H100 SXM: 67 TFLOP/s), the device, and what was
@@ -13,10 +13,12 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
-#include "apps/cli.h"
-#include "apps/scoring.h"
-#include "apps/segment_report.h"
-#include "apps/synth.h"
+#include "apps/cli/args.h"
+#include "apps/evaluation/mask_score.h"
+#include "apps/segment/pipeline.h"
+#include "apps/segment/report.h"
+#include "nets/weights.h"
+#include "apps/synth/synth.h"
 #include "bench/bench.h"
 #include "engine/error.h"
 
@@ -26,7 +28,7 @@ namespace {
 int run(int argc, char** argv) {
     Args a(argc, argv, "mcseg bench segment [--mode dense|exact] [--no-compare] [--device D] [--weights-dir DIR]",
            "Time the two-stage segmentation of a fixed full-field synthetic mammogram.");
-    a.option("--mode", "M", "dense or exact (apps/segment.h)", "dense");
+    a.option("--mode", "M", "dense or exact (apps/segment/pipeline.h)", "dense");
     a.option("--tile", "PX", "dense: block of patch positions per trunk run (multiple of 4)", "256");
     a.flag("--no-compare", "dense: skip the exact run that dice_vs_exact and exact_seconds come from");
     a.option("--device", "D", "cpu, cuda or auto", "auto");
@@ -37,8 +39,8 @@ int run(int argc, char** argv) {
     if (a.parse()) return 0;
     Device device = resolve_device(a.get("--device"));
     const std::string wd = a.get("--weights-dir");
-    Network det = load_stage_network(shipped_weights(wd, "detector"), "detector", device);
-    Network seg = load_stage_network(shipped_weights(wd, "segmentator"), "segmentator", device);
+    Network det = load_network_of_kind(shipped_weights(wd, "detector"), "detector", device);
+    Network seg = load_network_of_kind(shipped_weights(wd, "segmentator"), "segmentator", device);
 
     SynthImage s = synthesize(SynthConfig{}, uint64_t(a.get_int("--seed")), int(a.get_int("--index")));
     const GrayImage img = gray_image(s);

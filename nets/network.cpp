@@ -1,8 +1,8 @@
 // nets/network.cpp — builds, runs and names the paper's network (see nets/network.h).
 //
 // Initialisation: conv and fc weights He-normal from Philox with the network's seed and one
-// stream per layer, 2^63 + k for conv1..conv6 (k = 0..5), fc1 (6) and fc2 (7) — far from the
-// small stream numbers dropout uses (training steps) — biases 0; batch norm γ = 1, β = 0,
+// stream per layer, streams::kNetInit (2^63) + k for conv1..conv6 (k = 0..5), fc1 (6) and fc2 (7)
+// — far from the small stream numbers dropout uses (training steps) — biases 0; batch norm γ = 1, β = 0,
 // running mean 0, running variance 1 (PyTorch's defaults).
 #include "nets/network.h"
 
@@ -13,10 +13,9 @@
 #include "engine/error.h"
 #include "engine/init.h"
 #include "engine/ops.h"
+#include "engine/random.h"
 
 namespace mcseg {
-
-constexpr uint64_t kInitStream = 1ull << 63;
 
 // ---- configuration ------------------------------------------------------------------------------
 
@@ -105,15 +104,15 @@ Network::Network(const NetConfig& cfg, uint64_t seed, Device d) : cfg_(cfg), see
     const int f = cfg_.filters;
     for (int k = 0; k < 6; ++k) {
         conv_[k].weight = Tensor::empty({f, k == 0 ? 1 : f, 3, 3});
-        he_normal_(conv_[k].weight, seed, kInitStream + static_cast<uint64_t>(k));
+        he_normal_(conv_[k].weight, seed, streams::kNetInit + static_cast<uint64_t>(k));
         conv_[k].bias = Tensor::zeros({f});
     }
     const int side = cfg_.final_side();
     fc1_.weight = Tensor::empty({cfg_.fc, f * side * side});
-    he_normal_(fc1_.weight, seed, kInitStream + 6);
+    he_normal_(fc1_.weight, seed, streams::kNetInit + 6);
     fc1_.bias = Tensor::zeros({cfg_.fc});
     fc2_.weight = Tensor::empty({2, cfg_.fc});
-    he_normal_(fc2_.weight, seed, kInitStream + 7);
+    he_normal_(fc2_.weight, seed, streams::kNetInit + 7);
     fc2_.bias = Tensor::zeros({2});
     for (int k = 0; k < 7; ++k) {
         const int c = k < 6 ? f : cfg_.fc;

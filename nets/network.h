@@ -55,7 +55,7 @@ public:
     // The FC features after bn7 + relu, [n, fc] (before dropout).
     Tensor features(const Tensor& x, bool training);
 
-    // The two halves of forward, for inputs other than one patch (apps/segment_dense.h):
+    // The two halves of forward, for inputs other than one patch (apps/segment/dense.h):
     // trunk: conv1..conv6 with their batch norms, ReLUs and pools on x [n, 1, H, W] of any size
     // the pools leave something of -> [n, filters, trunk_side(H), trunk_side(W)]. In eval mode
     // it is translation-equivariant with stride 4 (up to the zero padding at the border).

@@ -1,4 +1,4 @@
-// nets/train.cpp — training loop, checkpoints and evaluation (see train.h).
+// nets/train.cpp — training loop and checkpoints (see train.h).
 #include "nets/train.h"
 
 #include <chrono>
@@ -10,6 +10,7 @@
 #include "engine/error.h"
 #include "engine/ops.h"
 #include "engine/safetensors.h"
+#include "nets/weights.h"
 
 namespace mcseg {
 
@@ -68,69 +69,6 @@ TrainConfig TrainConfig::from_json(const std::string& text) {
     return c;
 }
 
-// Uploads a host batch as x [n, 1, p, p] and labels [n].
-static void upload(const Batch& b, Device d, Tensor& x, Tensor& y) {
-    if (b.size <= 0 || b.x.size() != size_t(b.size) * b.patch * b.patch || b.y.size() != size_t(b.size))
-        fail("batch: inconsistent sizes (n ", b.size, ", patch ", b.patch, ", ", b.x.size(), " pixels, ",
-             b.y.size(), " labels)");
-    x = Tensor::from_host({b.size, 1, b.patch, b.patch}, b.x, d);
-    y = Tensor::from_host({b.size}, b.y, d);
-}
-
-// Fraction of rows whose arg-max probability is the label (probs [n, 2] on the host).
-static int count_correct(const std::vector<float>& probs, const std::vector<float>& labels, int k,
-                         std::vector<bool>* correct = nullptr) {
-    int n = int(labels.size()), hits = 0;
-    if (correct) correct->assign(n, false);
-    for (int i = 0; i < n; ++i) {
-        int best = 0;
-        for (int c = 1; c < k; ++c)
-            if (probs[size_t(i) * k + c] > probs[size_t(i) * k + best]) best = c;
-        bool ok = best == int(labels[i]);
-        hits += ok;
-        if (correct) (*correct)[i] = ok;
-    }
-    return hits;
-}
-
-EvalResult evaluate(Network& net, EvalSource& data, int batch_size, std::vector<ItemOutcome>* items) {
-    if (data.patch() != net.config().patch)
-        fail("evaluation data has patch side ", data.patch(), " but the network expects ", net.config().patch);
-    if (data.size() == 0) fail("evaluation set is empty");
-    if (items) items->clear();
-    NoGradGuard no_grad;
-    EvalResult r;
-    std::array<int64_t, 4> wrong{};
-    double loss_sum = 0;
-    Batch b;
-    for (size_t begin = 0; begin < data.size(); begin += batch_size) {
-        size_t count = std::min(size_t(batch_size), data.size() - begin);
-        data.get(begin, count, b);
-        Tensor x, y, probs;
-        upload(b, net.device(), x, y);
-        Tensor loss = ops::softmax_cross_entropy(net.forward(x, false), y, &probs);
-        loss_sum += double(loss.item()) * b.size;
-        std::vector<bool> correct;
-        const std::vector<float> host = probs.to_host();
-        int hits = count_correct(host, b.y, probs.dim(1), &correct);
-        if (items)
-            for (int i = 0; i < b.size; ++i) items->push_back({host[size_t(i) * probs.dim(1) + 1], correct[i]});
-        r.accuracy += hits;
-        for (int i = 0; i < b.size; ++i) {
-            int c = b.cls.empty() ? 0 : b.cls[i];
-            if (c < 1 || c > 4) continue;
-            ++r.class_count[c - 1];
-            wrong[c - 1] += !correct[i];
-        }
-        r.samples += b.size;
-    }
-    r.loss = loss_sum / double(r.samples);
-    r.accuracy /= double(r.samples);
-    for (int c = 0; c < 4; ++c)
-        r.class_error[c] = r.class_count[c] ? double(wrong[c]) / double(r.class_count[c]) : std::nan("");
-    return r;
-}
-
 Trainer::Trainer(const NetConfig& net, const TrainConfig& train, const std::string& dir, Device device,
                  const std::map<std::string, std::string>& extra_metadata)
     : Trainer(net, train, dir, device, extra_metadata, true) {}
@@ -162,12 +100,6 @@ std::map<std::string, std::string> Trainer::weights_metadata() const {
     return m;
 }
 
-static std::vector<std::pair<std::string, Tensor>> named_state(Network& net) {
-    std::vector<std::pair<std::string, Tensor>> out;
-    for (auto& [name, t] : net.state()) out.emplace_back(name, *t);
-    return out;
-}
-
 void Trainer::save_checkpoint() {
     auto tensors = named_state(net_);
     for (auto& p : adam_.state_tensors(net_.parameter_names())) tensors.push_back(std::move(p));
@@ -180,7 +112,7 @@ void Trainer::save_checkpoint() {
 }
 
 void Trainer::save_best() {
-    save_safetensors(best_path(), named_state(net_), weights_metadata());
+    save_network(best_path(), net_, weights_metadata());
 }
 
 static bool reserved_key(const std::string& k) {
@@ -208,19 +140,65 @@ Trainer Trainer::resume(const std::string& dir, Device device) {
     return t;
 }
 
+bool Trainer::train_step(BatchSource& train, Batch& b, StepStats& st, TrainResult& result) {
+    train.train_batch(step_, cfg_.batch, b);
+    Tensor x, y, probs;
+    upload(b, net_.device(), x, y);
+    Tensor loss = ops::softmax_cross_entropy(net_.forward(x, true, uint64_t(step_)), y, &probs);
+    const float l = loss.item();
+    if (!std::isfinite(l)) {
+        result.outcome = TrainOutcome::Diverged;
+        result.message = cat("the training loss became ", l, " at step ", step_ + 1,
+                             "; the last good checkpoint is kept in ", checkpoint_path());
+        return false;
+    }
+    loss.backward();
+    adam_.step();
+    adam_.zero_grad();
+    ++step_;
+    st.step = step_;
+    st.loss = l;
+    st.accuracy = double(count_correct(probs.to_host(), b.y, 2)) / b.size;
+    st.lr = adam_.lr;
+    return true;
+}
+
+PlateauSchedule::Action Trainer::validate(EvalSource& validation, const StepStats& avg, std::ofstream& log,
+                                          TrainObserver& observer) {
+    EvalResult v = evaluate(net_, validation, cfg_.eval_batch);
+    auto action = schedule_.observe(v.loss);
+    if (action == PlateauSchedule::Action::Improved) {
+        best_step_ = step_;
+        save_best();
+    }
+    if (action == PlateauSchedule::Action::HalveLr) adam_.lr = float(schedule_.lr());
+    json line{{"step", step_},
+              {"lr", avg.lr},
+              {"train_loss", avg.loss},
+              {"train_accuracy", avg.accuracy},
+              {"val_loss", v.loss},
+              {"val_accuracy", v.accuracy},
+              {"val_class_error", json::array()},
+              {"action", action_name(action)},
+              {"samples_per_s", avg.samples_per_s}};
+    for (double e : v.class_error) line["val_class_error"].push_back(std::isfinite(e) ? json(e) : json(nullptr));
+    log << line.dump() << "\n" << std::flush;
+    observer.on_eval(avg, v, action);
+    return action;
+}
+
 TrainResult Trainer::run(BatchSource& train, EvalSource& validation, TrainObserver& observer,
                          const std::atomic<bool>* stop) {
-    const int patch = net_.config().patch;
-    if (train.patch() != patch || validation.patch() != patch)
-        fail("the patch database holds ", train.patch(), "-pixel patches but the network expects ", patch);
+    check_patch_side(net_.config(), train.patch(), "the training data");
+    check_patch_side(net_.config(), validation.patch(), "the validation data");
     using clock = std::chrono::steady_clock;
     TrainResult result;
     std::ofstream log(log_path(), std::ios::app);
     if (!log) fail("cannot write '", log_path(), "'");
-    double loss_sum = 0, acc_sum = 0;
+    StepStats sum;  // of the steps since the last validation
     int steps_since_eval = 0;
-    auto start = clock::now();
-    int64_t first_step = step_;
+    const auto start = clock::now();
+    const int64_t first_step = step_;
     Batch b;
     while (step_ < cfg_.max_steps) {
         if (stop && stop->load()) {
@@ -228,64 +206,24 @@ TrainResult Trainer::run(BatchSource& train, EvalSource& validation, TrainObserv
             result.outcome = TrainOutcome::Interrupted;
             break;
         }
-        train.train_batch(step_, cfg_.batch, b);
-        Tensor x, y, probs;
-        upload(b, net_.device(), x, y);
-        Tensor loss = ops::softmax_cross_entropy(net_.forward(x, true, uint64_t(step_)), y, &probs);
-        float l = loss.item();
-        if (!std::isfinite(l)) {
-            result.outcome = TrainOutcome::Diverged;
-            result.message = cat("the training loss became ", l, " at step ", step_ + 1,
-                                 "; the last good checkpoint is kept in ", checkpoint_path());
-            break;
-        }
-        loss.backward();
-        adam_.step();
-        adam_.zero_grad();
-        ++step_;
-
         StepStats st;
-        st.step = step_;
-        st.loss = l;
-        st.accuracy = double(count_correct(probs.to_host(), b.y, 2)) / b.size;
-        st.lr = adam_.lr;
-        double elapsed = std::chrono::duration<double>(clock::now() - start).count();
+        if (!train_step(train, b, st, result)) break;
+        const double elapsed = std::chrono::duration<double>(clock::now() - start).count();
         st.samples_per_s = elapsed > 0 ? double(step_ - first_step) * cfg_.batch / elapsed : 0;
-        loss_sum += st.loss;
-        acc_sum += st.accuracy;
+        sum.loss += st.loss;
+        sum.accuracy += st.accuracy;
         ++steps_since_eval;
         observer.on_step(st);
 
         bool stop_now = false;
         if (step_ % cfg_.eval_every == 0 || step_ == cfg_.max_steps) {
-            EvalResult v = evaluate(net_, validation, cfg_.eval_batch);
-            auto action = schedule_.observe(v.loss);
-            if (action == PlateauSchedule::Action::Improved) {
-                best_step_ = step_;
-                save_best();
-            }
-            if (action == PlateauSchedule::Action::HalveLr) adam_.lr = float(schedule_.lr());
-            StepStats avg = st;
-            avg.loss = loss_sum / steps_since_eval;
-            avg.accuracy = acc_sum / steps_since_eval;
-            json line{{"step", step_},
-                      {"lr", st.lr},
-                      {"train_loss", avg.loss},
-                      {"train_accuracy", avg.accuracy},
-                      {"val_loss", v.loss},
-                      {"val_accuracy", v.accuracy},
-                      {"val_class_error", json::array()},
-                      {"action", action_name(action)},
-                      {"samples_per_s", st.samples_per_s}};
-            for (double e : v.class_error) line["val_class_error"].push_back(std::isfinite(e) ? json(e) : json(nullptr));
-            log << line.dump() << "\n" << std::flush;
-            observer.on_eval(avg, v, action);
-            loss_sum = acc_sum = 0;
+            StepStats avg = st;  // the mean loss and accuracy since the last validation
+            avg.loss = sum.loss / steps_since_eval;
+            avg.accuracy = sum.accuracy / steps_since_eval;
+            stop_now = validate(validation, avg, log, observer) == PlateauSchedule::Action::Stop;
+            if (stop_now) result.outcome = TrainOutcome::EarlyStopped;
+            sum = StepStats{};
             steps_since_eval = 0;
-            if (action == PlateauSchedule::Action::Stop) {
-                result.outcome = TrainOutcome::EarlyStopped;
-                stop_now = true;
-            }
         }
         if (stop_now || step_ % cfg_.checkpoint_every == 0 || step_ == cfg_.max_steps) save_checkpoint();
         if (stop_now) break;
@@ -295,17 +233,6 @@ TrainResult Trainer::run(BatchSource& train, EvalSource& validation, TrainObserv
     result.best_step = best_step_;
     result.final_lr = adam_.lr;
     return result;
-}
-
-Network load_network(const std::string& path, Device device, std::map<std::string, std::string>* metadata) {
-    SafeTensorsFile f = load_safetensors(path);
-    auto it = f.metadata.find("mcseg.net");
-    if (it == f.metadata.end()) fail("'", path, "' holds no mcseg network config (metadata mcseg.net)");
-    Network net(NetConfig::from_json(it->second), 0, Device::CPU);
-    load_into(f, net.state(), /*allow_extra=*/true);
-    net.to(device);
-    if (metadata) *metadata = f.metadata;
-    return net;
 }
 
 }  // namespace mcseg

@@ -1,4 +1,4 @@
-// nets/train.h — the paper's training recipe and the per-class evaluation of Table 1.
+// nets/train.h — the paper's training recipe.
 //
 // Training: Adam (lr 1e-3), minibatches of 256 drawn on the fly and balanced by a BatchSource,
 // the validation loss evaluated every `eval_every` steps; the learning rate halves on a plateau
@@ -15,12 +15,14 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <fstream>
 #include <map>
 #include <string>
 #include <vector>
 
 #include "engine/optim.h"
 #include "nets/batch.h"
+#include "nets/evaluate.h"
 #include "nets/network.h"
 #include "nets/schedule.h"
 
@@ -33,32 +35,6 @@ public:
     virtual int patch() const = 0;
     virtual void train_batch(int64_t step, int batch_size, Batch& out) = 0;
 };
-
-// A fixed evaluation set (validation or test), read in order.
-class EvalSource {
-public:
-    virtual ~EvalSource() = default;
-    virtual int patch() const = 0;
-    virtual size_t size() const = 0;
-    virtual void get(size_t begin, size_t count, Batch& out) = 0;
-};
-
-struct EvalResult {
-    double loss = 0, accuracy = 0;         // mean cross-entropy; fraction correct (0..1)
-    std::array<double, 4> class_error{};   // error rate per class C1..C4 (0..1), NaN when absent
-    std::array<int64_t, 4> class_count{};
-    int64_t samples = 0;
-};
-
-// What the network made of one item of an evaluation set.
-struct ItemOutcome {
-    float p_positive = 0;  // probability of label 1
-    bool correct = false;  // the arg-max is the label
-};
-
-// Eval-mode forward over the whole set, batch by batch, recording nothing. When `items` is
-// given it receives the outcome of every item of the set, in order.
-EvalResult evaluate(Network& net, EvalSource& data, int batch_size = 1024, std::vector<ItemOutcome>* items = nullptr);
 
 struct TrainConfig {
     int batch = 256;
@@ -126,6 +102,13 @@ public:
 private:
     Trainer(const NetConfig& net, const TrainConfig& train, std::string dir, Device device,
             std::map<std::string, std::string> extra_metadata, bool fresh);
+    // One training step on minibatch step_ (st gets its figures); false when the loss diverged
+    // (result says so, nothing is updated).
+    bool train_step(BatchSource& train, Batch& b, StepStats& st, TrainResult& result);
+    // Validation after a step: schedule, best weights, a log line, the observer; returns the
+    // schedule's verdict. avg: the training figures since the last validation.
+    PlateauSchedule::Action validate(EvalSource& validation, const StepStats& avg, std::ofstream& log,
+                                     TrainObserver& observer);
     void save_checkpoint();
     void save_best();
     std::map<std::string, std::string> weights_metadata() const;
@@ -139,10 +122,5 @@ private:
     int64_t step_ = 0;
     int64_t best_step_ = -1;  // step of the best validation loss
 };
-
-// Reads a weights file written by training (best.safetensors or a checkpoint): its network
-// config from the metadata ("mcseg.net"), then the weights, checked name by name.
-Network load_network(const std::string& path, Device device,
-                     std::map<std::string, std::string>* metadata = nullptr);
 
 }  // namespace mcseg

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "apps/cli.h"
+#include "apps/cli/args.h"
 #include "engine/error.h"
 
 using namespace mcseg;

@@ -4,9 +4,9 @@
 
 #include <cmath>
 
-#include "apps/distance_transform.h"
-#include "apps/eval_patches.h"
-#include "apps/patch_classes.h"
+#include "apps/imaging/distance_transform.h"
+#include "apps/evaluation/patch_outcomes.h"
+#include "apps/dataset/patch_classes.h"
 #include "engine/error.h"
 #include "engine/philox.h"
 #include "tests/test_data_fixture.h"
@@ -86,7 +86,7 @@ TEST_CASE("data: eval's patch geometry agrees with the class map and the ring ta
     }
     const std::vector<PatchGeometry> g = patch_geometry(outcomes, n);
     REQUIRE(g.size() == outcomes.size());
-    std::array<int, 5> seen{};
+    PerClass<int> seen{};
     for (size_t i = 0; i < g.size(); ++i) {
         ++seen[classes[i]];
         if (classes[i] == kC1) CHECK(g[i].nearest_mc == 0);

@@ -6,7 +6,7 @@
 #include <fstream>
 #include <set>
 
-#include "apps/patch_db.h"
+#include "apps/dataset/patch_db.h"
 #include "engine/error.h"
 #include "tests/test_data_fixture.h"
 

@@ -8,8 +8,8 @@
 #include <filesystem>
 #include <unistd.h>
 
-#include "apps/dicom.h"
-#include "apps/image_io.h"
+#include "apps/io/dicom.h"
+#include "apps/io/image.h"
 #include "engine/error.h"
 
 using namespace mcseg;

@@ -9,7 +9,7 @@
 #include <unistd.h>
 #include <vector>
 
-#include "apps/image_io.h"
+#include "apps/io/image.h"
 #include "engine/error.h"
 #include "engine/philox.h"
 

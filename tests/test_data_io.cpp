@@ -5,7 +5,7 @@
 #include <fstream>
 #include <unistd.h>
 
-#include "apps/image_io.h"
+#include "apps/io/image.h"
 #include "engine/error.h"
 #include "tests/test_data_fixture.h"
 

@@ -3,7 +3,8 @@
 
 #include <cmath>
 
-#include "apps/otsu.h"
+#include "apps/imaging/normalise.h"
+#include "apps/imaging/otsu.h"
 #include "engine/philox.h"
 
 using namespace mcseg;

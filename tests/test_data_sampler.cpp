@@ -4,8 +4,8 @@
 
 #include <cmath>
 
-#include "apps/patch_classes.h"
-#include "apps/sampler.h"
+#include "apps/dataset/patch_classes.h"
+#include "apps/dataset/sampler.h"
 #include "engine/error.h"
 #include "tests/test_data_fixture.h"
 
@@ -29,7 +29,7 @@ struct Fixture {
 
 // The class of a patch recomputed from its pixels: MC pixels are far above the tissue level.
 int class_from_patch(const float* x, int n, const DbImage& img) {
-    const float mc_level = (0.5f * (test::kTissue + test::kMc) - img.pixel_mean) / img.pixel_std;
+    const float mc_level = (0.5f * (test::kTissue + test::kMc) - img.norm.mean) / img.norm.std;
     const int h = n / 2;
     bool any = false;
     float best = 1e9f;
@@ -58,14 +58,14 @@ TEST_CASE("data: sampler batches are balanced, follow the quotas and keep labels
         cfg.task = Task::Detector;
         cfg.batch = 64;
         Sampler s(set, cfg);
-        CHECK(s.per_class() == std::array<int, 5>{0, 11, 11, 10, 32});
+        CHECK(s.per_class() == PerClass<int>{{11, 11, 10, 32}});
         Batch b;
-        std::array<long, 5> seen{};
+        PerClass<long> seen{};
         for (int t = 0; t < 40; ++t) {
             s.next(b);
             REQUIRE(b.size == 64);
             int pos = 0;
-            std::array<int, 5> per{};
+            PerClass<int> per{};
             for (int i = 0; i < b.size; ++i) {
                 const int c = b.cls[i];
                 per[c]++;
@@ -82,13 +82,13 @@ TEST_CASE("data: sampler batches are balanced, follow the quotas and keep labels
         SamplerConfig cfg;
         cfg.task = Task::Segmentator;
         cfg.batch = 256;
-        cfg.quota = {0, 1, 2, 1, 1};
+        cfg.quota = {{1, 2, 1, 1}};
         Sampler s(set, cfg);
-        CHECK(s.per_class() == std::array<int, 5>{0, 128, 64, 32, 32});
+        CHECK(s.per_class() == PerClass<int>{{128, 64, 32, 32}});
         Batch b;
         for (int t = 0; t < 20; ++t) {
             s.next(b);
-            std::array<int, 5> per{};
+            PerClass<int> per{};
             for (int i = 0; i < b.size; ++i) {
                 per[b.cls[i]]++;
                 REQUIRE(b.y[i] == (b.cls[i] == 1 ? 1.0f : 0.0f));
@@ -154,13 +154,13 @@ TEST_CASE("data: evaluation set has equal counts per class and a fixed order") {
     f.batch(0, 1000, b);
     CHECK(a.size == 200);
     CHECK(a.x == b.x);
-    std::array<int, 5> per{};
+    PerClass<int> per{};
     for (int i = 0; i < a.size; ++i) {
         per[a.cls[i]]++;
         REQUIRE(a.y[i] == (a.cls[i] == 1 ? 1.0f : 0.0f));
         REQUIRE(class_from_patch(&a.x[size_t(i) * 225], 15, set.image(e.where(i).image)) == a.cls[i]);
     }
-    CHECK(per == std::array<int, 5>{0, 50, 50, 50, 50});
+    CHECK(per == PerClass<int>{{50, 50, 50, 50}});
     e.batch(190, 64, a);
     CHECK(a.size == 10);
     CHECK_THROWS_AS(PatchSet(fx.db, "bogus"), Error);

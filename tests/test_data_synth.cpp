@@ -7,9 +7,9 @@
 #include <nlohmann/json.hpp>
 #include <unistd.h>
 
-#include "apps/image_io.h"
-#include "apps/synth.h"
-#include "apps/synth_internal.h"
+#include "apps/io/image.h"
+#include "apps/synth/synth.h"
+#include "apps/synth/stages.h"
 
 using namespace mcseg;
 namespace fs = std::filesystem;

@@ -1,11 +1,11 @@
-// tests/test_segment_classic.cpp — the classical DoG baseline finds bright spots on noise.
+// tests/test_segment_dog.cpp — the classical DoG baseline finds bright spots on noise.
 #include <doctest/doctest.h>
 
 #include <cmath>
 
-#include "apps/blur.h"
-#include "apps/classic.h"
-#include "apps/labeling.h"
+#include "apps/imaging/blur.h"
+#include "apps/segment/dog_baseline.h"
+#include "apps/imaging/labeling.h"
 #include "engine/philox.h"
 
 using namespace mcseg;
@@ -37,14 +37,14 @@ TEST_CASE("segment: classic detector finds spots and ignores the noise") {
             for (int dx = -2; dx <= 2; ++dx)
                 if (dx * dx + dy * dy <= 5) img.pixels[(s[1] + dy) * 256 + s[0] + dx] += 600;
     std::vector<uint8_t> breast(img.pixels.size(), 1);
-    auto score = classic_score(img, breast);
-    auto mask = classic_mask(score, 256, 256);
+    auto score = dog_score(img, breast);
+    auto mask = dog_mask(score, 256, 256);
     Labeling l = label_components(mask, 256, 256);
     CHECK(l.components.size() == 3);
     for (auto& s : spots) CHECK(mask[s[1] * 256 + s[0]] == 1);
     // Outside the breast the score is zero.
     std::vector<uint8_t> half(img.pixels.size(), 0);
     for (int i = 0; i < 256 * 128; ++i) half[i] = 1;
-    auto s2 = classic_score(img, half);
+    auto s2 = dog_score(img, half);
     CHECK(s2[200 * 256 + 200] == 0.0f);
 }

@@ -1,4 +1,4 @@
-// tests/test_segment_dense.cpp — the dense mode of `mcseg segment` (apps/segment_dense.h) against
+// tests/test_segment_dense.cpp — the dense mode of `mcseg segment` (apps/segment/dense.h) against
 // the exact per-patch evaluation, with small random-weight networks on small random images:
 // valid nets agree everywhere; for same nets the index mapping is checked with centre-tap
 // kernels (which make the convs' zero padding, the only difference between the modes,
@@ -10,7 +10,9 @@
 #include <cmath>
 #include <random>
 
-#include "apps/segment_dense.h"
+#include "apps/segment/dense.h"
+#include "apps/segment/exact.h"
+#include "apps/segment/pipeline.h"
 #include "tests/test_cuda_common.h"
 
 using namespace mcseg;

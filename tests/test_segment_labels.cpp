@@ -6,8 +6,8 @@
 #include <map>
 #include <vector>
 
-#include "apps/clusters.h"
-#include "apps/labeling.h"
+#include "apps/segment/clusters.h"
+#include "apps/imaging/labeling.h"
 #include "engine/error.h"
 
 using namespace mcseg;

@@ -8,10 +8,10 @@
 #include <string>
 #include <vector>
 
-#include "apps/cli.h"
-#include "apps/image_io.h"
-#include "apps/segment.h"
-#include "apps/synth.h"
+#include "apps/cli/commands.h"
+#include "apps/io/image.h"
+#include "apps/segment/pipeline.h"
+#include "apps/synth/synth.h"
 #include "engine/error.h"
 #include "engine/safetensors.h"
 

@@ -4,7 +4,7 @@
 #include <cstddef>
 #include <vector>
 
-#include "apps/scoring.h"
+#include "apps/evaluation/mask_score.h"
 
 using namespace mcseg;
 

@@ -4,9 +4,10 @@
 // 17 MCs); the training set was made with seed 1, so this image is new to both networks.
 #include <doctest/doctest.h>
 
-#include "apps/scoring.h"
-#include "apps/segment.h"
-#include "apps/synth.h"
+#include "apps/evaluation/mask_score.h"
+#include "apps/segment/pipeline.h"
+#include "nets/weights.h"
+#include "apps/synth/synth.h"
 
 using namespace mcseg;
 
@@ -18,8 +19,8 @@ TEST_CASE("segment: the shipped weights find the cluster of an unseen synthetic 
     REQUIRE(s.clusters.size() == 1);
     const GrayImage img = gray_image(s);
 
-    Network det = load_stage_network(shipped_weights("weights", "detector"), "detector", Device::CPU);
-    Network seg = load_stage_network(shipped_weights("weights", "segmentator"), "segmentator", Device::CPU);
+    Network det = load_network_of_kind(shipped_weights("weights", "detector"), "detector", Device::CPU);
+    Network seg = load_network_of_kind(shipped_weights("weights", "segmentator"), "segmentator", Device::CPU);
     SegmentResult r = segment_mammogram(img, det, seg, SegmentOptions{});
     MaskScore score = score_masks(r.mask, s.mask, img.width, img.height, cfg.spacing_mm);
     INFO("MCs found ", score.found_mcs, " of ", score.true_mcs, ", false MCs ", score.false_mcs, ", clusters ",

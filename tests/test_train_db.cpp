@@ -1,6 +1,6 @@
 // tests/test_train_db.cpp — training and evaluation on a real patch database: a tiny Detector
 // run (N = 29, a few hundred steps) learns far above chance and is calibrated on its validation
-// split (apps/operating_point.h), and bad inputs (missing database,
+// split (apps/evaluation/threshold.h), and bad inputs (missing database,
 // wrong N for the database, weights of another network) are clear errors; the overall accuracy
 // is the paper's weighting of the per-class errors.
 #include <doctest/doctest.h>
@@ -8,12 +8,13 @@
 #include <cmath>
 #include <filesystem>
 
-#include "apps/operating_point.h"
-#include "apps/paper.h"
-#include "apps/patch_db.h"
-#include "apps/segment.h"
-#include "apps/table1.h"
-#include "apps/train_data.h"
+#include "apps/evaluation/threshold.h"
+#include "apps/evaluation/paper_figures.h"
+#include "apps/dataset/patch_db.h"
+#include "apps/segment/pipeline.h"
+#include "nets/weights.h"
+#include "apps/evaluation/class_error_table.h"
+#include "apps/dataset/batch_sources.h"
 #include "engine/error.h"
 #include "engine/philox.h"
 #include "engine/safetensors.h"
@@ -81,11 +82,11 @@ TEST_CASE("train: a tiny Detector trained on a patch database (N = 29, 600 steps
     Network net = load_network((out / "best.safetensors").string(), Device::CPU, &meta);
     CHECK(meta.at("mcseg.kind") == "detector");
     EvalResult e = evaluate_on_db(net, Task::Detector, study.db, "test", 500);
-    for (int c = 0; c < 4; ++c) REQUIRE(e.class_count[c] > 0);
-    CAPTURE(e.class_error[0]);
-    CAPTURE(e.class_error[1]);
-    CAPTURE(e.class_error[2]);
-    CAPTURE(e.class_error[3]);
+    for (int c = kC1; c <= kC4; ++c) REQUIRE(e.class_count[c] > 0);
+    CAPTURE(e.class_error[kC1]);
+    CAPTURE(e.class_error[kC2]);
+    CAPTURE(e.class_error[kC3]);
+    CAPTURE(e.class_error[kC4]);
     // Chance is 50 %; bright blobs on flat tissue are easy, so the mean of the per-class accuracies must be high.
     CHECK(class_mean_accuracy(e) > 0.9);
 
@@ -117,7 +118,7 @@ TEST_CASE("train: a missing database, a wrong N and weights of another network a
     {
         Trainer t(small_net(49), short_run(), (study.dir / "run-n49").string(), Device::CPU, data.metadata());
         CHECK(test::error_of([&] { train_on_db(t, data, quiet); })
-                  .find("holds 29-pixel patches but the network expects 49") != std::string::npos);
+                  .find("the network takes 49-pixel patches but the training data has 29-pixel ones") != std::string::npos);
         Network net49(small_net(49), 1, Device::CPU);
         CHECK(test::error_of([&] { evaluate_on_db(net49, Task::Detector, study.db, "test", 10); })
                   .find("takes 49-pixel patches") != std::string::npos);
@@ -131,7 +132,7 @@ TEST_CASE("train: a missing database, a wrong N and weights of another network a
         train_on_db(t, data, quiet);
     }
     const std::string weights = (run / "best.safetensors").string();
-    CHECK(test::error_of([&] { load_stage_network(weights, "segmentator", Device::CPU); })
+    CHECK(test::error_of([&] { load_network_of_kind(weights, "segmentator", Device::CPU); })
               .find("holds a detector, not a segmentator") != std::string::npos);
     // Tensors of one architecture under another's config: a shape error naming the tensor.
     SafeTensorsFile f = load_safetensors(weights);
@@ -152,7 +153,7 @@ TEST_CASE("train: the overall accuracy gives the paper's four overall figures fr
         CAPTURE(p.net);
         CAPTURE(p.conv);
         EvalResult r;
-        for (int c = 0; c < 4; ++c) r.class_error[c] = p.class_error[c] / 100;
+        for (int c = kC1; c <= kC4; ++c) r.class_error[c] = p.class_error[c] / 100;
         CHECK(100 * overall_accuracy(r) == doctest::Approx(p.overall_accuracy).epsilon(0.00006));
         CHECK(100 * class_mean_accuracy(r) < p.overall_accuracy);  // the plain mean is not the paper's
     }

@@ -10,6 +10,7 @@
 #include "engine/philox.h"
 #include "engine/safetensors.h"
 #include "nets/train.h"
+#include "nets/weights.h"
 
 using namespace mcseg;
 namespace fs = std::filesystem;
@@ -147,9 +148,9 @@ TEST_CASE("train: a folder holding a run is refused and weights reload with thei
     CHECK(meta.at("mcseg.kind") == "detector");
     EvalResult e = evaluate(net, data, 8);
     CHECK(e.samples == 16);
-    CHECK(e.class_count[0] == 8);
-    CHECK(e.class_count[3] == 8);
-    CHECK(std::isnan(e.class_error[1]));
+    CHECK(e.class_count[kC1] == 8);
+    CHECK(e.class_count[kC4] == 8);
+    CHECK(std::isnan(e.class_error[kC2]));
     CHECK_THROWS_AS(Trainer::resume((dir / "missing").string(), Device::CPU), Error);
     fs::remove_all(dir);
 }

@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <filesystem>
 
-#include "apps/plot.h"
+#include "apps/draw/plot.h"
 #include "engine/error.h"
 
 using namespace mcseg;

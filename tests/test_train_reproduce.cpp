@@ -8,8 +8,8 @@
 #include <nlohmann/json.hpp>
 #include <unistd.h>
 
-#include "apps/cli.h"
-#include "apps/operating_point.h"
+#include "apps/cli/commands.h"
+#include "apps/evaluation/threshold.h"
 #include "engine/safetensors.h"
 
 using namespace mcseg;

@@ -1,12 +1,12 @@
-// tests/test_train_threshold.cpp — the decision threshold (apps/operating_point.h): deciding
+// tests/test_train_threshold.cpp — the decision threshold (apps/evaluation/threshold.h): deciding
 // outcomes again at a threshold, the sweep's choice by Table 1's overall accuracy with ties
 // going to 0.5, and the threshold read back from weights metadata with bad values refused.
 #include <doctest/doctest.h>
 
 #include <cmath>
 
-#include "apps/operating_point.h"
-#include "apps/table1.h"
+#include "apps/evaluation/threshold.h"
+#include "apps/evaluation/class_error_table.h"
 #include "tests/test_data_fixture.h"
 
 using namespace mcseg;
@@ -30,19 +30,19 @@ TEST_CASE("threshold: outcomes decided again at a threshold give the per-class e
     base.loss = 0.25;
     EvalResult r = decide_at(o, Task::Detector, 0.5, base);
     CHECK(r.loss == 0.25);
-    CHECK(r.class_error[0] == 0);
-    CHECK(std::isnan(r.class_error[1]));
-    CHECK(r.class_error[2] == 1);
-    CHECK(r.class_error[3] == doctest::Approx(0.25));
+    CHECK(r.class_error[1] == 0);
+    CHECK(std::isnan(r.class_error[2]));
+    CHECK(r.class_error[3] == 1);
+    CHECK(r.class_error[4] == doctest::Approx(0.25));
     CHECK(r.accuracy == doctest::Approx(7.0 / 12));
     CHECK(!o[4].correct);
     r = decide_at(o, Task::Detector, 0.25, base);
-    CHECK(r.class_error[2] == 0);
-    CHECK(r.class_error[3] == doctest::Approx(0.25));
+    CHECK(r.class_error[3] == 0);
+    CHECK(r.class_error[4] == doctest::Approx(0.25));
     CHECK(o[4].correct);
     // For the Segmentator only C1 is positive: the C3 patches are right at 0.5, wrong at 0.25.
     r = decide_at(o, Task::Segmentator, 0.25, base);
-    CHECK(r.class_error[2] == 1);
+    CHECK(r.class_error[3] == 1);
 }
 
 TEST_CASE("threshold: the sweep keeps the threshold of the best overall accuracy, ties going to 0.5") {

@@ -2,7 +2,7 @@
 // (32 filters): milliseconds per training step (forward in training mode, softmax
 // cross-entropy, backward, Adam) at batch 256, and inference throughput (evaluation-mode
 // forward, no autograd) in patches per second at batch 4096. The PyTorch peer
-// (tests/gpu/torch_peer.py) measures the same two figures; scripts/gpu_suite.sh takes the ratios.
+// (tests/gpu/torch_peer.py) measures the same two figures; tests/gpu/gpu_suite.sh takes the ratios.
 // Prints one JSON object. Optional argument: --gemm cublas to run the linear layers on cuBLAS.
 #include <nlohmann/json.hpp>
 

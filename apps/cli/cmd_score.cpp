@@ -1,0 +1,51 @@
+// apps/cli/cmd_score.cpp — `mcseg score`: predicted masks against ground truth, at the pixel, MC and
+// cluster levels, and the FROC curve over the probability maps (apps/evaluation/score_folders.h).
+#include <cstdio>
+#include <fstream>
+
+#include "apps/cli/args.h"
+#include "apps/cli/commands.h"
+#include "apps/evaluation/score_folders.h"
+#include "engine/error.h"
+
+namespace mcseg {
+namespace {
+
+int run_score(int argc, char** argv) {
+    Args a(argc, argv, "mcseg score --pred DIR --truth DIR [--json FILE] [--froc FILE.png]",
+           "Score predicted MC masks (NAME_mask.png in --pred, as mcseg segment writes them) against the\n"
+           "ground truth (NAME_mask.png in --truth): pixel Dice, precision and recall; MC-wise\n"
+           "sensitivity (a true MC is found when a predicted MC overlaps it) and false positives per\n"
+           "image; cluster-wise sensitivity and false clusters per image; and, from NAME_prob.png, the\n"
+           "FROC curve (MC sensitivity against false positives per image over the threshold).");
+    a.option("--pred", "DIR", "folder of predictions (mcseg segment --out)");
+    a.option("--truth", "DIR", "folder of ground truth (mcseg synth --out)");
+    a.option("--json", "FILE", "write the scores as JSON", "-");
+    a.option("--froc", "FILE", "write the FROC curve as a PNG", "-");
+    a.option("--pixel-spacing", "MM", "spacing when no JSON sidecar gives it", "0.05");
+    if (a.parse()) return 0;
+    const FolderScore f = score_folders(a.get("--pred"), a.get("--truth"), a.get_double("--pixel-spacing"));
+    const MaskScore& total = f.total;
+    const double n = double(f.names.size());
+    std::printf("%zu images: Dice %.4f  precision %.4f  recall %.4f\n", f.names.size(), total.dice(), total.precision(),
+                total.recall());
+    std::printf("MCs: sensitivity %.4f (%lld of %lld)  false positives per image %.2f\n", total.mc_sensitivity(),
+                (long long)total.found_mcs, (long long)total.true_mcs, total.false_mcs / n);
+    std::printf("clusters: sensitivity %.4f (%lld of %lld)  false clusters per image %.2f\n", total.cluster_sensitivity(),
+                (long long)total.found_clusters, (long long)total.true_clusters, total.false_clusters / n);
+    if (a.given("--json")) {
+        std::ofstream out(a.get("--json"));
+        out << f.to_json().dump(2) << "\n";
+        if (!out) fail("cannot write '", a.get("--json"), "'");
+    }
+    if (a.given("--froc")) {
+        if (f.froc.empty()) fail("no NAME_prob.png for every prediction: cannot draw the FROC curve");
+        draw_froc(f.froc, a.get("--froc"));
+    }
+    return 0;
+}
+
+const RegisterCommand reg{{"score", "score predicted masks against ground truth (Dice, MC-wise, clusters, FROC)", run_score}};
+
+}  // namespace
+}  // namespace mcseg

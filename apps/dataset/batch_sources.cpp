@@ -1,0 +1,64 @@
+// apps/dataset/batch_sources.cpp — see train_data.h.
+#include "apps/dataset/batch_sources.h"
+
+#include <sstream>
+
+#include "engine/error.h"
+
+namespace mcseg {
+
+PerClass<double> parse_quota(const std::string& text) {
+    PerClass<double> q{};
+    std::stringstream s(text);
+    std::string item;
+    int c = 1;
+    while (std::getline(s, item, ',')) {
+        if (c > 4) fail("quota '", text, "' has more than four entries (c1,c2,c3,c4)");
+        try {
+            size_t used = 0;
+            q[c] = std::stod(item, &used);
+            if (used != item.size() || q[c] < 0) throw std::invalid_argument(item);
+        } catch (const std::exception&) {
+            fail("quota '", text, "': '", item, "' is not a non-negative number");
+        }
+        ++c;
+    }
+    if (c != 5) fail("quota '", text, "' needs four entries (c1,c2,c3,c4)");
+    return q;
+}
+
+void SamplerSource::train_batch(int64_t step, int batch_size, Batch& out) {
+    sampler_.seek(uint64_t(step));
+    sampler_.next(out);
+    if (out.size != batch_size) fail("sampler made a batch of ", out.size, ", expected ", batch_size);
+}
+
+std::map<std::string, std::string> DataSpec::metadata() const {
+    return {{"mcseg.kind", kind}, {"mcseg.db", db}, {"mcseg.quota", quota}, {"mcseg.val_per_class", std::to_string(val_per_class)}};
+}
+
+DataSpec DataSpec::from_metadata(const std::map<std::string, std::string>& meta) {
+    DataSpec d;
+    for (const char* key : {"mcseg.kind", "mcseg.db", "mcseg.quota", "mcseg.val_per_class"})
+        if (!meta.count(key)) fail("the run's metadata lacks ", key);
+    d.kind = meta.at("mcseg.kind");
+    d.db = meta.at("mcseg.db");
+    d.quota = meta.at("mcseg.quota");
+    d.val_per_class = size_t(std::stoull(meta.at("mcseg.val_per_class")));
+    return d;
+}
+
+TrainResult train_on_db(Trainer& trainer, const DataSpec& data, TrainObserver& observer, const std::atomic<bool>* stop) {
+    const Task task = parse_task(data.kind);
+    PatchSet train_set(data.db, "train"), val_set(data.db, "val");
+    SamplerConfig sc;
+    sc.task = task;
+    sc.batch = trainer.config().batch;
+    sc.quota = parse_quota(data.quota);
+    sc.seed = trainer.config().seed;
+    SamplerSource train_source(train_set, sc);
+    EvalSetSource val_source(val_set, task, data.val_per_class);
+    return trainer.run(train_source, val_source, observer, stop);
+}
+
+}  // namespace mcseg

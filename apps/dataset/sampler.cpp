@@ -1,0 +1,184 @@
+// apps/dataset/sampler.cpp — see sampler.h.
+#include "apps/dataset/sampler.h"
+
+#include <algorithm>
+#include <numeric>
+
+#include <sys/mman.h>
+
+#include "apps/io/image_folder.h"
+#include "engine/random.h"
+#include "engine/error.h"
+
+namespace mcseg {
+namespace {
+
+// Uniform integer in [0, n) from 32 random bits (multiply-shift; n < 2^32).
+inline uint32_t below(uint32_t bits, size_t n) { return uint32_t((uint64_t(bits) * n) >> 32); }
+
+// A copy of the pixels in a buffer backed by transparent huge pages where the kernel allows:
+// a patch reads N rows of an image, each on another 4 KiB page, and with ~10 GB of training
+// images nearly every row read was a TLB miss (75k patches/s); 2 MiB pages remove most.
+std::unique_ptr<uint16_t[]> huge_page_copy(const std::vector<uint16_t>& px) {
+    std::unique_ptr<uint16_t[]> buf(new uint16_t[px.size()]);  // untouched until the copy
+    const uintptr_t huge = 2u << 20, begin = reinterpret_cast<uintptr_t>(buf.get());
+    const uintptr_t a = (begin + huge - 1) & ~(huge - 1), e = (begin + px.size() * 2) & ~(huge - 1);
+    if (e > a) madvise(reinterpret_cast<void*>(a), e - a, MADV_HUGEPAGE);  // advice only: failure is harmless
+    std::copy(px.begin(), px.end(), buf.get());
+    return buf;
+}
+
+}  // namespace
+
+Task parse_task(const std::string& s) {
+    if (s == "detector") return Task::Detector;
+    if (s == "segmentator") return Task::Segmentator;
+    fail("unknown task '", s, "' (expected detector or segmentator)");
+}
+
+bool is_positive(Task t, int cls) { return t == Task::Detector ? cls >= 1 && cls <= 3 : cls == 1; }
+
+PatchSet::PatchSet(const std::string& db_path, const std::string& split) : split_(split) {
+    if (split != "train" && split != "val" && split != "test" && split != "all")
+        fail("unknown split '", split, "' (expected train, val, test or all)");
+    {
+        PatchDbReader db(db_path);
+        patch_ = db.patch();
+        images_ = db.images(split);
+        patches_ = db.patches(split);
+    }
+    if (images_.empty()) fail("patch database '", db_path, "' has no images in split '", split, "'");
+    pixels_.resize(images_.size());
+    std::string error;
+#pragma omp parallel for schedule(dynamic, 1)
+    for (size_t i = 0; i < images_.size(); ++i) {
+        try {
+            const DbImage& d = images_[i];
+            GrayImage img = read_image_checked(d.image_path, d.image_crc32);
+            if (img.width != d.width || img.height != d.height)
+                fail("image '", d.image_path, "' is ", img.width, "x", img.height, ", the database says ", d.width, "x",
+                     d.height);
+            pixels_[i] = huge_page_copy(img.pixels);
+        } catch (const Error& e) {
+#pragma omp critical(patchset_error)
+            if (error.empty()) error = e.what();
+        }
+    }
+    if (!error.empty()) fail(error);
+    const int r = patch_ / 2;
+    for (const auto& list : patches_)
+        for (const DbPatch& p : list) {
+            const DbImage& d = images_[p.image];
+            if (p.x < r || p.y < r || p.x + r >= d.width || p.y + r >= d.height)
+                fail("patch database '", db_path, "': patch (", p.x, ", ", p.y, ") of '", d.name, "' lies outside the image");
+        }
+}
+
+void PatchSet::extract(int cls, size_t i, int rot, bool mirror, float* out) const {
+    const DbPatch& p = patches_[cls][i];
+    const DbImage& d = images_[p.image];
+    const uint16_t* centre = pixels_[p.image].get() + size_t(p.y) * d.width + p.x;
+    const long W = d.width;
+    // Output (i, j), both in -h..h, reads the source at centre + i*a + j*b.
+    static const long kA[4][2] = {{1, 0}, {0, -1}, {-1, 0}, {0, 1}};  // a = kA[0]*W + kA[1]
+    static const long kB[4][2] = {{0, 1}, {1, 0}, {0, -1}, {-1, 0}};  // b = kB[0]*W + kB[1]
+    const long a = kA[rot & 3][0] * W + kA[rot & 3][1];
+    long b = kB[rot & 3][0] * W + kB[rot & 3][1];
+    if (mirror) b = -b;
+    const int n = patch_, h = n / 2;
+    for (int r = 0; r < n; ++r) {
+        const uint16_t* row = centre + (r - h) * a - h * b;
+        float* o = out + size_t(r) * n;
+        if (b == 1)
+            for (int c = 0; c < n; ++c) o[c] = d.norm.apply(row[c]);
+        else
+            for (int c = 0; c < n; ++c) o[c] = d.norm.apply(row[c * b]);
+    }
+}
+
+Sampler::Sampler(const PatchSet& set, const SamplerConfig& cfg) : set_(set), cfg_(cfg) {
+    if (cfg.batch < 2 || cfg.batch % 2) fail("batch size must be even and >= 2, got ", cfg.batch);
+    for (double q : cfg.quota)
+        if (!(q >= 0)) fail("class quotas must be >= 0");
+    for (int side = 0; side < 2; ++side) {  // 0: positives, 1: negatives
+        const bool pos = side == 0;
+        std::vector<int> classes;
+        double total = 0;
+        for (int c = 1; c <= 4; ++c)
+            if (is_positive(cfg.task, c) == pos && set.count(c) > 0 && cfg.quota[c] > 0) {
+                classes.push_back(c);
+                total += cfg.quota[c];
+            }
+        const char* task = cfg.task == Task::Detector ? "Detector" : "Segmentator";
+        if (classes.empty())
+            fail("split '", set.split(), "' has no ", pos ? "positive" : "negative", " patches for the ", task,
+                 " (with the given quotas)");
+        // Largest-remainder apportionment of batch/2 over the side's classes.
+        const int n = cfg.batch / 2;
+        std::vector<std::pair<double, int>> rest;
+        int given = 0;
+        for (int c : classes) {
+            double share = n * cfg.quota[c] / total;
+            per_class_[c] = int(share);
+            given += per_class_[c];
+            rest.push_back({share - int(share), c});
+        }
+        std::stable_sort(rest.begin(), rest.end(), [](auto& x, auto& y) { return x.first > y.first; });
+        for (int k = 0; given < n; ++k, ++given) per_class_[rest[k % rest.size()].second]++;
+    }
+}
+
+void Sampler::next(Batch& b) {
+    const int n = set_.patch(), B = cfg_.batch;
+    b.size = B;
+    b.patch = n;
+    b.x.resize(size_t(B) * n * n);
+    b.y.resize(B);
+    b.cls.resize(B);
+    where_.resize(B);
+    Rng rng(derive_key(cfg_.seed, streams::kSamplerIndex), step_);
+    int k = 0;
+    for (int c = 1; c <= 4; ++c)
+        for (int j = 0; j < per_class_[c]; ++j) b.cls[k++] = uint8_t(c);
+    for (int i = B - 1; i > 0; --i) std::swap(b.cls[i], b.cls[below(rng.next_u32(), size_t(i) + 1)]);
+    for (int i = 0; i < B; ++i) {
+        const int c = b.cls[i];
+        const size_t idx = below(rng.next_u32(), set_.count(c));
+        const uint32_t aug = rng.next_u32();
+        set_.extract(c, idx, cfg_.augment ? int(aug & 3) : 0, cfg_.augment && (aug & 4), &b.x[size_t(i) * n * n]);
+        b.y[i] = is_positive(cfg_.task, c) ? 1.0f : 0.0f;
+        where_[i] = set_.at(c, idx);
+    }
+    ++step_;
+}
+
+EvalSet::EvalSet(const PatchSet& set, Task task, size_t per_class, uint64_t seed) : set_(set), task_(task) {
+    for (int c = 1; c <= 4; ++c) {
+        const size_t avail = set.count(c), take = std::min(per_class, avail);
+        std::vector<uint32_t> idx(avail);
+        std::iota(idx.begin(), idx.end(), 0u);
+        Rng rng(derive_key(seed, streams::kEvalSetIndex), uint64_t(c));
+        for (size_t i = 0; i < take; ++i) std::swap(idx[i], idx[i + below(rng.next_u32(), avail - i)]);
+        std::sort(idx.begin(), idx.begin() + take);
+        for (size_t i = 0; i < take; ++i) items_.push_back({uint8_t(c), idx[i]});
+    }
+}
+
+void EvalSet::batch(size_t begin, size_t count, Batch& b) const {
+    const int n = set_.patch();
+    begin = std::min(begin, items_.size());
+    count = std::min(count, items_.size() - begin);
+    b.size = int(count);
+    b.patch = n;
+    b.x.resize(count * n * n);
+    b.y.resize(count);
+    b.cls.resize(count);
+    for (size_t i = 0; i < count; ++i) {
+        const auto [c, idx] = items_[begin + i];
+        set_.extract(c, idx, 0, false, &b.x[i * n * n]);
+        b.y[i] = is_positive(task_, c) ? 1.0f : 0.0f;
+        b.cls[i] = c;
+    }
+}
+
+}  // namespace mcseg

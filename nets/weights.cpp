@@ -1,0 +1,51 @@
+// nets/weights.cpp — see weights.h.
+#include "nets/weights.h"
+
+#include <filesystem>
+
+#include "engine/error.h"
+#include "engine/safetensors.h"
+
+namespace mcseg {
+
+std::vector<std::pair<std::string, Tensor>> named_state(Network& net) {
+    std::vector<std::pair<std::string, Tensor>> out;
+    for (auto& [name, t] : net.state()) out.emplace_back(name, *t);
+    return out;
+}
+
+void save_network(const std::string& path, Network& net, const Metadata& metadata) {
+    Metadata m = metadata;
+    m["mcseg.net"] = net.config().to_json();
+    save_safetensors(path, named_state(net), m);
+}
+
+Network load_network(const std::string& path, Device device, Metadata* metadata) {
+    SafeTensorsFile f = load_safetensors(path);
+    auto it = f.metadata.find("mcseg.net");
+    if (it == f.metadata.end()) fail("'", path, "' holds no mcseg network config (metadata mcseg.net)");
+    Network net(NetConfig::from_json(it->second), 0, Device::CPU);
+    load_into(f, net.state(), /*allow_extra=*/true);
+    net.to(device);
+    if (metadata) *metadata = f.metadata;
+    return net;
+}
+
+std::string network_kind(const Metadata& meta, const std::string& path) {
+    auto kind = meta.find("mcseg.kind");
+    if (kind == meta.end()) fail("'", path, "' does not say which network it is (metadata mcseg.kind)");
+    return kind->second;
+}
+
+Network load_network_of_kind(const std::string& path, const std::string& kind, Device device, Metadata* metadata) {
+    if (!std::filesystem::exists(path))
+        fail("weights '", path, "' not found (train them with mcseg train, or see weights/)");
+    Metadata meta;
+    Network net = load_network(path, device, &meta);
+    const std::string have = network_kind(meta, path);
+    if (have != kind) fail("'", path, "' holds a ", have, ", not a ", kind);
+    if (metadata) *metadata = std::move(meta);
+    return net;
+}
+
+}  // namespace mcseg
