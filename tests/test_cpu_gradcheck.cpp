@@ -3,9 +3,11 @@
 // with h = 1e-2 unless stated, |numeric - analytic| <= 2e-3 + 2e-2·|analytic|).
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include "engine/error.h"
 #include "engine/ops.h"
-#include "engine/philox.h"
+#include "kernels/cpu/reference.h"
 #include "nets/network.h"
 #include "tests/gradcheck.h"
 
@@ -38,24 +40,11 @@ TEST_CASE("cpu: conv3x3 gradcheck, valid padding") {
 TEST_CASE("cpu: conv3x3 forward matches a direct convolution") {
     Tensor x = randn({2, 3, 5, 6}, 4), w = randn({4, 3, 3, 3}, 5), b = randn({4}, 6);
     for (int pad : {0, 1}) {
-        std::vector<float> y = ops::conv3x3(x, w, b, pad).to_host();
-        std::vector<float> xs = x.to_host(), ws = w.to_host(), bs = b.to_host();
-        const int ho = 5 + 2 * pad - 2, wo = 6 + 2 * pad - 2;
-        for (int i = 0; i < 2; ++i)
-            for (int co = 0; co < 4; ++co)
-                for (int oy = 0; oy < ho; ++oy)
-                    for (int ox = 0; ox < wo; ++ox) {
-                        double s = bs[co];
-                        for (int ci = 0; ci < 3; ++ci)
-                            for (int ky = 0; ky < 3; ++ky)
-                                for (int kx = 0; kx < 3; ++kx) {
-                                    int iy = oy + ky - pad, ix = ox + kx - pad;
-                                    if (iy < 0 || iy >= 5 || ix < 0 || ix >= 6) continue;
-                                    s += static_cast<double>(xs[((i * 3 + ci) * 5 + iy) * 6 + ix]) *
-                                         ws[((co * 3 + ci) * 3 + ky) * 3 + kx];
-                                }
-                        CHECK(y[((i * 4 + co) * ho + oy) * wo + ox] == doctest::Approx(s).epsilon(1e-5));
-                    }
+        CAPTURE(pad);
+        const Conv3x3Shape s{2, 3, 5, 6, 4, pad};
+        std::vector<float> y = ops::conv3x3(x, w, b, pad).to_host(), direct(y.size());
+        reference::conv3x3_forward(s, x.data(), w.data(), b.data(), direct.data());
+        for (size_t i = 0; i < y.size(); ++i) CHECK(y[i] == doctest::Approx(direct[i]).epsilon(1e-5));
     }
 }
 
@@ -132,16 +121,13 @@ TEST_CASE("cpu: dropout gradcheck with a fixed mask, and the Philox mask") {
     auto op = [&](const std::vector<Tensor>& in) { return ops::mul_mask(in[0], mask); };
     CHECK(gradcheck(op, {randn({2, 6}, 4)}) <= 1.0);
 
-    // ops::dropout: mask[i] = (u_i >= p) / (1 - p) with u_i = philox_uniform_at(seed, stream, i).
+    // ops::dropout multiplies by the Philox mask of reference::dropout_mask.
     const float p = 0.3f;
     Tensor x = Tensor::full({4, 1001}, 1.0f);
-    std::vector<float> y = ops::dropout(x, p, 42, 7, true).to_host();
-    size_t kept = 0;
-    for (size_t i = 0; i < y.size(); ++i) {
-        const float expect = philox_uniform_at(42, 7, i) >= p ? 1.0f / (1.0f - p) : 0.0f;
-        CHECK(y[i] == expect);
-        kept += y[i] != 0.0f;
-    }
+    std::vector<float> y = ops::dropout(x, p, 42, 7, true).to_host(), philox_mask(y.size());
+    reference::dropout_mask(philox_mask.data(), philox_mask.size(), p, 42, 7);
+    CHECK(y == philox_mask);  // x is all ones
+    const auto kept = std::count_if(y.begin(), y.end(), [](float v) { return v != 0.0f; });
     CHECK(static_cast<double>(kept) / y.size() == doctest::Approx(0.7).epsilon(0.05));
     CHECK(ops::dropout(x, p, 42, 8, true).to_host() != y);   // another stream, another mask
     CHECK(ops::dropout(x, p, 42, 7, false).data() == x.data());  // eval: identity

@@ -1,4 +1,5 @@
-// tests/test_gemm_cpu.cpp — the blocked CPU gemm() against a plain double-precision loop.
+// tests/test_gemm_cpu.cpp — the blocked CPU gemm() against the plain reference::gemm
+// (kernels/cpu/reference.h: a triple loop summing in double, rounded to float once).
 //
 // Shapes cover the degenerate (1×1×1, K = 0), the ragged (not multiples of the micro-tile or of
 // the cache blocks, in every dimension), the multi-threaded split along M and along N, and the
@@ -6,7 +7,11 @@
 // padded leading dimensions and with several alpha/beta pairs.
 //
 // Tolerance: the rigorous first-order bound for a float dot product of length K summed in any
-// order is |error| ≤ K·u·Σ|a_k·b_k| (u = 2⁻²⁴), plus the rounding of the alpha/beta scaling.
+// order is |error| ≤ K·u·Σ|a_k·b_k| (u = 2⁻²⁴), plus 2u for the rounding of the alpha/beta
+// scaling, so |fast − exact| ≤ (K+2)·u·T with T = |alpha|·Σ|a_k·b_k| + |beta·c|. The reference
+// is exact but for its final rounding to float (≤ u·T; its double sum adds ≤ K·2⁻⁵³·T), and
+// Σ|a_k·b_k| is itself reference::gemm of |A| and |B|, rounded the same way (relative error ≤ u);
+// one u·T for the first and one more for the rest (ample for K < 2²⁰) give (K+4)·u·T.
 // Dropping or doubling a single term of a K-term sum breaks it for every K used here.
 #include <doctest/doctest.h>
 
@@ -16,6 +21,7 @@
 
 #include "engine/philox.h"
 #include "kernels/cpu/gemm.h"
+#include "kernels/cpu/reference.h"
 
 using namespace mcseg;
 
@@ -25,9 +31,10 @@ struct Case {
     int M, N, K;
 };
 
-// op(X)[r][c] of a row-major matrix stored as X (transposed storage when trans).
-float at(const std::vector<float>& X, bool trans, int ld, int r, int c) {
-    return trans ? X[static_cast<size_t>(c) * ld + r] : X[static_cast<size_t>(r) * ld + c];
+// |x| of every element.
+std::vector<float> absolute(std::vector<float> v) {
+    for (float& x : v) x = std::fabs(x);
+    return v;
 }
 
 // Runs gemm on random data and checks every element of C; returns the number of bad elements.
@@ -41,21 +48,19 @@ int check(bool ta, bool tb, Case s, float alpha, float beta, uint64_t seed, int 
         C[i] = beta == 0.0f ? std::numeric_limits<float>::quiet_NaN() : philox_uniform_at(seed, 2, i) * 2 - 1;
     const std::vector<float> C0 = C;
     gemm(ta, tb, s.M, s.N, s.K, alpha, A.data(), lda, B.data(), ldb, beta, C.data(), ldc);
+    // ref = the reference's alpha·op(A)·op(B) + beta·C0; absdot[i, j] = Σ_k |op(A)[i, k]·op(B)[k, j]|.
+    std::vector<float> ref = C0, absdot(C.size());
+    reference::gemm(ta, tb, s.M, s.N, s.K, alpha, A.data(), lda, B.data(), ldb, beta, ref.data(), ldc);
+    reference::gemm(ta, tb, s.M, s.N, s.K, 1.0f, absolute(A).data(), lda, absolute(B).data(), ldb, 0.0f,
+                    absdot.data(), ldc);
     const double u = std::ldexp(1.0, -24);
     int bad = 0;
     for (int i = 0; i < s.M; ++i)
         for (int j = 0; j < s.N; ++j) {
-            double dot = 0, absdot = 0;
-            for (int k = 0; k < s.K; ++k) {
-                double p = static_cast<double>(at(A, ta, lda, i, k)) * at(B, tb, ldb, k, j);
-                dot += p;
-                absdot += std::fabs(p);
-            }
             const size_t ci = static_cast<size_t>(i) * ldc + j;
             const double c0 = beta == 0.0f ? 0.0 : C0[ci];  // C is not read when beta == 0
-            double ref = alpha * dot + beta * c0;
-            double tol = (s.K + 2) * u * (std::fabs(alpha) * absdot + std::fabs(beta * c0)) + 1e-30;
-            if (!(std::fabs(C[ci] - ref) <= tol)) ++bad;
+            double tol = (s.K + 4) * u * (std::fabs(alpha) * absdot[ci] + std::fabs(beta * c0)) + 1e-30;
+            if (!(std::fabs(static_cast<double>(C[ci]) - ref[ci]) <= tol)) ++bad;
         }
     // Padding columns of C beyond N must be untouched.
     for (int i = 0; i < s.M; ++i)
