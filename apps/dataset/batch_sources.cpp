@@ -1,4 +1,4 @@
-// apps/dataset/batch_sources.cpp — see train_data.h.
+// apps/dataset/batch_sources.cpp — see batch_sources.h.
 #include "apps/dataset/batch_sources.h"
 
 #include <sstream>

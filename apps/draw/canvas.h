@@ -1,3 +1,7 @@
+// apps/draw — every picture mcseg writes: a small RGB canvas with text, line charts, segmentation
+// and preview overlays, training curves. It may use imaging, io and the engine; it draws what
+// it is given and computes no results.
+//
 // apps/draw/canvas.h — a tiny RGB raster for the pictures mcseg writes: training curves, previews,
 // segmentation overlays. Lines, rectangles, outlines of masks and text (stb_easy_font glyphs,
 // scaled by an integer factor), saved as an 8-bit RGB PNG.

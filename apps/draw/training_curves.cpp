@@ -1,4 +1,4 @@
-// apps/draw/training_curves.cpp — see curves.h.
+// apps/draw/training_curves.cpp — see training_curves.h.
 #include "apps/draw/training_curves.h"
 
 #include <fstream>

@@ -1,4 +1,4 @@
-// apps/evaluation/mask_score.cpp — see scoring.h.
+// apps/evaluation/mask_score.cpp — see mask_score.h.
 #include "apps/evaluation/mask_score.h"
 
 #include <set>

@@ -1,4 +1,4 @@
-// apps/evaluation/patch_outcomes.cpp — see eval_patches.h.
+// apps/evaluation/patch_outcomes.cpp — see patch_outcomes.h.
 #include "apps/evaluation/patch_outcomes.h"
 
 #include <algorithm>

@@ -1,3 +1,8 @@
+// apps/imaging — classic image processing on whole images, with no learning in it: Otsu's
+// background removal, the pixel normalisation the networks see (normalise.h), Gaussian blur,
+// connected-component labelling, the Euclidean distance transform, summed-area tables and a
+// robust noise estimate. It may use io (GrayImage) and the engine.
+//
 // apps/imaging/otsu.h — background removal: Otsu's threshold on the full 16-bit histogram and the
 // breast mask it gives.
 //

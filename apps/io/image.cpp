@@ -1,4 +1,4 @@
-// apps/io/image.cpp — reading grayscale PNGs and masks (see image_io.h). The one translation
+// apps/io/image.cpp — reading grayscale PNGs and masks (see image.h). The one translation
 // unit of the project that compiles stb_image's implementation.
 #define STB_IMAGE_IMPLEMENTATION
 #include <stb_image.h>

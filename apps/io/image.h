@@ -1,3 +1,7 @@
+// apps/io — files in and out: grayscale PNG (stb_image to read, our zlib encoder to write), DICOM
+// (DCMTK), and the image-folder convention (image_folder.h: NAME.png + NAME_mask.png +
+// NAME.json). It owns every file format the project reads; it may use only the engine.
+//
 // apps/io/image.h — grayscale images in and out: 8- and 16-bit PNG, binary masks, file bytes.
 //
 // Mammograms are single-channel and need more than 8 bits, so every image is held as 16-bit

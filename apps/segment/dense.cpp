@@ -1,4 +1,4 @@
-// apps/segment/dense.cpp — see segment_dense.h for the index mapping and the tiles.
+// apps/segment/dense.cpp — see dense.h for the index mapping and the tiles.
 #include "apps/segment/dense.h"
 
 #include <algorithm>

@@ -1,4 +1,4 @@
-// apps/segment/dog_baseline.cpp — see classic.h.
+// apps/segment/dog_baseline.cpp — see dog_baseline.h.
 #include "apps/segment/dog_baseline.h"
 
 #include <algorithm>

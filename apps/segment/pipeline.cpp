@@ -1,4 +1,4 @@
-// apps/segment/pipeline.cpp — see segment.h.
+// apps/segment/pipeline.cpp — see pipeline.h.
 #include "apps/segment/pipeline.h"
 
 #include <algorithm>

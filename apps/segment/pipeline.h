@@ -1,3 +1,7 @@
+// apps/segment — whole mammograms in, MCs and clusters out: the two-stage pipeline (this file),
+// its exact and dense ways of running the networks, the DoG baseline, the cluster rule and the
+// per-image report files. It may use draw, imaging, io, the engine and nets.
+//
 // apps/segment/pipeline.h — the paper's two-stage segmentation of a whole mammogram.
 //
 //   1. Otsu's threshold separates the breast from the background (apps/imaging/otsu.h); pixels are

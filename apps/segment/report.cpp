@@ -1,4 +1,4 @@
-// apps/segment/report.cpp — see segment_report.h.
+// apps/segment/report.cpp — see report.h.
 #include "apps/segment/report.h"
 
 #include <cstdio>

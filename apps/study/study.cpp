@@ -158,7 +158,8 @@ std::vector<Table1Row> run_study(const StudyOptions& options) {
     for (const char* kind : {"detector", "segmentator"})
         for (const char* conv : {"same", "valid"})
             for (int n : o.sides) {
-                StudyRun run{cat(kind, "-n", n, "-", conv)};
+                StudyRun run;
+                run.name = cat(kind, "-n", n, "-", conv);
                 NetConfig net;
                 net.patch = n;
                 net.same = std::string(conv) == "same";

@@ -1,4 +1,4 @@
-// apps/synth/acquire.cpp — from attenuation to pixel values (synth_internal.h): bright specks,
+// apps/synth/acquire.cpp — from attenuation to pixel values (stages.h): bright specks,
 // the digital detector, and the film + digitiser of the "digitised film" variant.
 //
 // Digital: the detector counts N = N0 h(x) exp(-A) photons per pixel (h: the heel effect, a

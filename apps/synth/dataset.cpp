@@ -1,4 +1,4 @@
-// apps/synth/dataset.cpp — see synth_dataset.h.
+// apps/synth/dataset.cpp — see dataset.h.
 #include "apps/synth/dataset.h"
 
 #include <atomic>

@@ -1,4 +1,4 @@
-// apps/synth/field.cpp — see synth_field.h.
+// apps/synth/field.cpp — see field.h.
 #include "apps/synth/field.h"
 
 #include <cmath>

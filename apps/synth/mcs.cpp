@@ -1,4 +1,4 @@
-// apps/synth/mcs.cpp — microcalcifications: shapes, sizes, contrasts, clusters (synth_internal.h).
+// apps/synth/mcs.cpp — microcalcifications: shapes, sizes, contrasts, clusters (stages.h).
 //
 // Sizes follow segmented real clusters (DESIGN §6: at ~0.07 mm, MC areas 7-500 px with
 // per-cluster medians 11-160 px; clusters of 7-38 MCs spanning 90-195 px), scaled to the
@@ -290,91 +290,103 @@ double Detector::sigma_a(double a) const {
     return std::hypot(quantum, 0.4 * film.sigma_od(a) / std::max(film.slope(a), 0.05 * max_slope));
 }
 
-void place_mcs(const Anatomy& an, const Detector& det, Rng& rng, std::vector<float>& a, std::vector<uint8_t>& mask,
-               SynthImage& out) {
-    const SynthConfig& cfg = out.config;
-    const int W = cfg.width, H = cfg.height;
-    // Real figures were measured at 0.07 mm per pixel: areas scale with the square of the ratio.
-    const double len_scale = 0.07 / cfg.spacing_mm, area_scale = len_scale * len_scale;
-    Scene scene{an, det, W, H, a, mask, {}, out};
-    if (rng.chance(0.15)) return;  // an image with no MC at all
+namespace {
 
-    // Random points inside the breast, away from the skin by `margin`.
-    auto breast_point = [&](double margin, double& x, double& y) {
-        for (int tries = 0; tries < 200; ++tries) {
-            x = rng.uniform(0, W - 1);
-            y = rng.uniform(0, H - 1);
-            if (an.nearest(an.breast, int(x), int(y)) && !an.nearest(an.pectoral, int(x), int(y)) &&
-                an.sample(an.edge_px, x, y) > margin)
-                return true;
-        }
-        return false;
-    };
-
-    const double pick = rng.uniform();
-    const int n_clusters = pick < 0.15 ? 0 : pick < 0.65 ? 1 : pick < 0.9 ? 2 : 3;
-    for (int c = 0; c < n_clusters; ++c) {
-        const int count = rng.randint(6, 40);
-        // Span 90-195 px at 0.07 mm; larger clusters tend to spread more.
-        const double span = len_scale * (90 + 105 * std::clamp(0.5 * rng.uniform() + 0.5 * (count - 6) / 34.0, 0.0, 1.0));
-        const double ra = span / 2, rb = ra * rng.uniform(0.5, 1.0), rot = rng.uniform(0, M_PI);
-        // Median area 11-160 px at 0.07 mm, limited so `count` MCs fit in the ellipse.
-        double median = area_scale * rng.log_uniform(11, 160);
-        median = std::min(median, 0.35 * M_PI * ra * rb / count / 2.5);
-        const double cnr_base = rng.log_uniform(4, 15);
-        double mix[4] = {rng.uniform(0.2, 0.6), rng.uniform(0.1, 0.4), rng.uniform(0.05, 0.25), rng.uniform(0.0, 0.3)};
-        double msum = mix[0] + mix[1] + mix[2] + mix[3];
-        for (double& v : mix) v /= msum;
-        double cx, cy;
-        if (!breast_point(ra + 40, cx, cy)) continue;
-        std::vector<std::pair<double, double>> sub(rng.randint(1, 4));
-        for (auto& sc : sub) {
-            double rr = 0.7 * std::sqrt(rng.uniform()), th = rng.uniform(0, 2 * M_PI);
-            sc = {rr * std::cos(th), rr * std::sin(th)};
-        }
-        const int cluster_id = int(out.clusters.size());
-        int placed = 0;
-        for (int tries = 0; placed < count && tries < count * 40; ++tries) {
-            double area = std::clamp(median * std::exp(0.6 * rng.normal()), 4.0, 1000.0);
-            McModel m = make_model(rng, area, draw_shape(rng, area, mix));
-            // Real clusters clump: most MCs gather around a few sub-centres, the rest spread
-            // uniformly over the cluster's ellipse (unit-disc coordinates u, v).
-            double u, v;
-            if (rng.chance(0.6)) {
-                const auto& sc = sub[rng.randint(0, int(sub.size()) - 1)];
-                u = sc.first + 0.22 * rng.normal();
-                v = sc.second + 0.22 * rng.normal();
-                if (u * u + v * v > 1) continue;
-            } else {
-                double rr = std::sqrt(rng.uniform()), th = rng.uniform(0, 2 * M_PI);
-                u = rr * std::cos(th);
-                v = rr * std::sin(th);
-            }
-            double ex = ra * u, ey = rb * v;
-            double x = cx + ex * std::cos(rot) - ey * std::sin(rot), y = cy + ex * std::sin(rot) + ey * std::cos(rot);
-            double cnr = std::clamp(cnr_base * std::exp(0.35 * rng.normal()), 3.0, 25.0);
-            placed += scene.render(m, x, y, cnr, cluster_id, 20);
-        }
-        if (placed < 6) {  // too crowded to place a cluster here: what was placed stays isolated
-            for (auto& mc : out.mcs)
-                if (mc.cluster == cluster_id) mc.cluster = -1;
-            continue;
-        }
-        SynthCluster cl;
-        cl.id = cluster_id;
-        measure_cluster(cl, out.mcs, W, H);
-        out.clusters.push_back(cl);
+// A random point inside the breast, away from the skin by `margin` and not in the pectoral
+// muscle; false after 200 misses.
+bool breast_point(const Anatomy& an, Rng& rng, int W, int H, double margin, double& x, double& y) {
+    for (int tries = 0; tries < 200; ++tries) {
+        x = rng.uniform(0, W - 1);
+        y = rng.uniform(0, H - 1);
+        if (an.nearest(an.breast, int(x), int(y)) && !an.nearest(an.pectoral, int(x), int(y)) &&
+            an.sample(an.edge_px, x, y) > margin)
+            return true;
     }
-    // Isolated MCs anywhere in the breast: tiny to coarse.
-    const int isolated = rng.randint(n_clusters == 0 ? 1 : 0, 8);
+    return false;
+}
+
+// One cluster of 6-40 MCs (lengths in px at the image's spacing: len_scale = 0.07 mm / spacing).
+void place_cluster(Scene& scene, Rng& rng, double len_scale) {
+    SynthImage& out = scene.out;
+    const double area_scale = len_scale * len_scale;
+    const int count = rng.randint(6, 40);
+    // Span 90-195 px at 0.07 mm; larger clusters tend to spread more.
+    const double span = len_scale * (90 + 105 * std::clamp(0.5 * rng.uniform() + 0.5 * (count - 6) / 34.0, 0.0, 1.0));
+    const double ra = span / 2, rb = ra * rng.uniform(0.5, 1.0), rot = rng.uniform(0, M_PI);
+    // Median area 11-160 px at 0.07 mm, limited so `count` MCs fit in the ellipse.
+    double median = area_scale * rng.log_uniform(11, 160);
+    median = std::min(median, 0.35 * M_PI * ra * rb / count / 2.5);
+    const double cnr_base = rng.log_uniform(4, 15);
+    double mix[4] = {rng.uniform(0.2, 0.6), rng.uniform(0.1, 0.4), rng.uniform(0.05, 0.25), rng.uniform(0.0, 0.3)};
+    double msum = mix[0] + mix[1] + mix[2] + mix[3];
+    for (double& v : mix) v /= msum;
+    double cx, cy;
+    if (!breast_point(scene.an, rng, scene.W, scene.H, ra + 40, cx, cy)) return;
+    std::vector<std::pair<double, double>> sub(rng.randint(1, 4));
+    for (auto& sc : sub) {
+        double rr = 0.7 * std::sqrt(rng.uniform()), th = rng.uniform(0, 2 * M_PI);
+        sc = {rr * std::cos(th), rr * std::sin(th)};
+    }
+    const int cluster_id = int(out.clusters.size());
+    int placed = 0;
+    for (int tries = 0; placed < count && tries < count * 40; ++tries) {
+        double area = std::clamp(median * std::exp(0.6 * rng.normal()), 4.0, 1000.0);
+        McModel m = make_model(rng, area, draw_shape(rng, area, mix));
+        // Real clusters clump: most MCs gather around a few sub-centres, the rest spread
+        // uniformly over the cluster's ellipse (unit-disc coordinates u, v).
+        double u, v;
+        if (rng.chance(0.6)) {
+            const auto& sc = sub[rng.randint(0, int(sub.size()) - 1)];
+            u = sc.first + 0.22 * rng.normal();
+            v = sc.second + 0.22 * rng.normal();
+            if (u * u + v * v > 1) continue;
+        } else {
+            double rr = std::sqrt(rng.uniform()), th = rng.uniform(0, 2 * M_PI);
+            u = rr * std::cos(th);
+            v = rr * std::sin(th);
+        }
+        double ex = ra * u, ey = rb * v;
+        double x = cx + ex * std::cos(rot) - ey * std::sin(rot), y = cy + ex * std::sin(rot) + ey * std::cos(rot);
+        double cnr = std::clamp(cnr_base * std::exp(0.35 * rng.normal()), 3.0, 25.0);
+        placed += scene.render(m, x, y, cnr, cluster_id, 20);
+    }
+    if (placed < 6) {  // too crowded to place a cluster here: what was placed stays isolated
+        for (auto& mc : out.mcs)
+            if (mc.cluster == cluster_id) mc.cluster = -1;
+        return;
+    }
+    SynthCluster cl;
+    cl.id = cluster_id;
+    measure_cluster(cl, out.mcs, scene.W, scene.H);
+    out.clusters.push_back(cl);
+}
+
+// Up to `isolated` MCs anywhere in the breast: tiny to coarse.
+void place_isolated(Scene& scene, Rng& rng, double len_scale, int isolated) {
+    const double area_scale = len_scale * len_scale;
     for (int k = 0, placed = 0; placed < isolated && k < isolated * 20; ++k) {
         double area = area_scale * rng.log_uniform(2.5, 300);
         double mix[4] = {0.45, 0.35, 0.15, 0.05};
         McModel m = make_model(rng, area, draw_shape(rng, area, mix));
         double x, y;
-        if (!breast_point(40, x, y)) break;
+        if (!breast_point(scene.an, rng, scene.W, scene.H, 40, x, y)) break;
         placed += scene.render(m, x, y, rng.log_uniform(3.0, 15), -1, 20);
     }
+}
+
+}  // namespace
+
+void place_mcs(const Anatomy& an, const Detector& det, Rng& rng, std::vector<float>& a, std::vector<uint8_t>& mask,
+               SynthImage& out) {
+    const SynthConfig& cfg = out.config;
+    // Real figures were measured at 0.07 mm per pixel: lengths scale with the ratio, areas with its square.
+    const double len_scale = 0.07 / cfg.spacing_mm;
+    Scene scene{an, det, cfg.width, cfg.height, a, mask, {}, out};
+    if (rng.chance(0.15)) return;  // an image with no MC at all
+    const double pick = rng.uniform();
+    const int n_clusters = pick < 0.15 ? 0 : pick < 0.65 ? 1 : pick < 0.9 ? 2 : 3;
+    for (int c = 0; c < n_clusters; ++c) place_cluster(scene, rng, len_scale);
+    place_isolated(scene, rng, len_scale, rng.randint(n_clusters == 0 ? 1 : 0, 8));
 }
 
 // An MC is annotated when it is seen: Rose's criterion, its contrast at least 5 times the noise

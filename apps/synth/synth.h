@@ -1,6 +1,11 @@
+// apps/synth — the synthetic mammograms with exact ground truth: anatomy, MCs, acquisition,
+// distractors, the visibility criterion, the JSON sidecar, previews and whole datasets made in
+// parallel. It may use draw (previews), imaging, io, terminal and the engine; nothing that
+// evaluates a network may use it.
+//
 // apps/synth/synth.h — synthetic mammograms with microcalcification (MC) ground truth.
 //
-// The simulator follows the physics of a mammogram in a few honest steps (synth_*.cpp):
+// The simulator follows the physics of a mammogram in a few honest steps (apps/synth/*.cpp):
 //   anatomy     a compressed breast against air: outline, thickness falling to zero at the skin,
 //               a skin line, fibroglandular tissue of varying density with 1/f^3 texture, fat
 //               with Cooper's ligaments, vessels and ducts, the pectoral muscle in MLO views;

@@ -1,3 +1,7 @@
+// apps/terminal — what a long-running command shows and hears on the terminal: the progress bar,
+// durations as text, and Ctrl-C as a request to stop cleanly (interrupt.h). It uses nothing of
+// the project but the engine's errors; every other room may use it.
+//
 // apps/terminal/progress.h — a one-line progress bar for long runs (training, segmentation, synthesis).
 //
 // On a terminal it redraws one line on stderr:   [#####.....] 120/400  loss 0.31  acc 91.2%  512 /s  ETA 1m40s
