@@ -1,6 +1,6 @@
 // apps/dataset/patch_db_build.cpp — building the patch database (see patch_db.h).
 //
-// Subsampling rule (documented in README "Data"): for each image, all C1 and C2 centres are
+// Subsampling rule (README, `patches`): for each image, all C1 and C2 centres are
 // kept; C3 and C4 centres beyond max_c3 / max_c4 are thinned to a uniform random subset of
 // exactly that size by selection sampling (Knuth's Algorithm S) in raster order, drawing from
 // Philox keyed by (seed, FNV-1a hash of the image name) — the same image gives the same subset.

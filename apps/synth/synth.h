@@ -71,7 +71,10 @@ SynthImage synthesize(const SynthConfig& cfg, uint64_t seed, int index);
 // The image as the pipeline reads it from a file (16-bit, with its pixel spacing).
 GrayImage gray_image(const SynthImage& img);
 
-// The JSON sidecar: size, pixel spacing, every MC and every cluster (see README "Data").
+// The JSON sidecar NAME.json: pixel_spacing_mm, width, height, variant, view, laterality,
+// density; mcs: id, cluster (-1 = isolated), centroid [x, y], area_px, bbox [x0, y0, x1, y1]
+// (inclusive), shape, peak_attenuation, cnr, snr; unannotated_mcs; clusters: id, count, bbox;
+// distractors (speck centres, skin folds, scratches).
 std::string synth_json(const SynthImage& img, const std::string& name);
 // NAME.png (16-bit), NAME_mask.png (8-bit 0/255) and NAME.json into dir.
 void write_synth(const SynthImage& img, const std::string& dir, const std::string& name);
