@@ -68,7 +68,7 @@ SegmentResult start_result(const GrayImage& img, const SegmentOptions& opt) {
     r.spacing_mm = opt.override_spacing_mm > 0 ? opt.override_spacing_mm
                    : img.pixel_spacing_mm > 0  ? img.pixel_spacing_mm
                                                : opt.default_spacing_mm;
-    r.breast = breast_mask(img);
+    r.breast = breast_mask(img, opt.whole_image);
     if (std::find(r.breast.begin(), r.breast.end(), uint8_t(1)) == r.breast.end())
         fail("no breast found: the image is uniform (all background)");
     return r;

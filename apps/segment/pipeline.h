@@ -46,6 +46,7 @@ struct SegmentOptions {
     int tile = 256;                      // dense: side of a tile's block of patch positions (px)
     double default_spacing_mm = 0.05;    // when the image does not carry its spacing
     double override_spacing_mm = 0;      // > 0: use this spacing whatever the image says
+    bool whole_image = false;            // the image is a crop of tissue: no background removal
     void validate() const;               // a clear Error for a bad mode, batch or tile
 };
 
