@@ -33,6 +33,9 @@ inline constexpr uint64_t kSamplerIndex = 0x5A3D1E4;
 // is kEvalSetSeed unless a command is told otherwise.
 inline constexpr uint64_t kEvalSetIndex = 0xE7A1;
 inline constexpr uint64_t kEvalSetSeed = 7;
+// Hard-negative mining (apps/study/mine.h): key derive_key(seed, kMineChoice); stream = the round
+// for the choice of images, derive_key(round, image id) for the choice of negatives in an image.
+inline constexpr uint64_t kMineChoice = 0x4D494E45;
 // The network (nets/network.cpp), key = the network's seed: He initialisation of layer k
 // (conv1..conv6, fc1, fc2 = 0..7) from stream kNetInit + k; dropout at training step s from
 // stream s.

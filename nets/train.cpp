@@ -140,6 +140,15 @@ Trainer Trainer::resume(const std::string& dir, Device device) {
     return t;
 }
 
+void Trainer::init_from(const std::string& path) {
+    SafeTensorsFile f = load_safetensors(path);
+    auto it = f.metadata.find("mcseg.net");
+    if (it == f.metadata.end()) fail("'", path, "' holds no mcseg network config (metadata mcseg.net)");
+    const std::string theirs = NetConfig::from_json(it->second).to_json(), ours = net_.config().to_json();
+    if (theirs != ours) fail("'", path, "' holds the network ", theirs, ", not this run's ", ours);
+    load_into(f, net_.state(), /*allow_extra=*/true);
+}
+
 bool Trainer::train_step(BatchSource& train, Batch& b, StepStats& st, TrainResult& result) {
     train.train_batch(step_, cfg_.batch, b);
     Tensor x, y, probs;

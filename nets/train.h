@@ -90,6 +90,10 @@ public:
     TrainResult run(BatchSource& train, EvalSource& validation, TrainObserver& observer,
                     const std::atomic<bool>* stop = nullptr);
 
+    // Starts from the weights in `path` (a weights file of the same architecture) instead of the
+    // random initialisation, for fine-tuning; the optimiser state stays fresh. Before run().
+    void init_from(const std::string& path);
+
     Network& network() { return net_; }
     const TrainConfig& config() const { return cfg_; }
     void set_max_steps(int64_t steps) { cfg_.max_steps = steps; }  // e.g. to extend a resumed run

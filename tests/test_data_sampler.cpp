@@ -115,9 +115,9 @@ TEST_CASE("data: sampler augmentation keeps labels, and the same seed gives the 
         CHECK(checked == 1280);
         // Rotation by 90 degrees is the rotation of the plain patch; mirror flips columns.
         std::vector<float> p0(n * n), p1(n * n), pm(n * n);
-        set.extract(2, 0, 0, false, p0.data());
-        set.extract(2, 0, 1, false, p1.data());
-        set.extract(2, 0, 0, true, pm.data());
+        set.extract(set.at(2, 0), 0, false, p0.data());
+        set.extract(set.at(2, 0), 1, false, p1.data());
+        set.extract(set.at(2, 0), 0, true, pm.data());
         for (int r = 0; r < n; ++r)
             for (int c = 0; c < n; ++c) {
                 REQUIRE(p1[r * n + c] == p0[c * n + (n - 1 - r)]);  // counter-clockwise
@@ -169,4 +169,28 @@ TEST_CASE("data: evaluation set has equal counts per class and a fixed order") {
     e.batch(190, 64, a);
     CHECK(a.size == 10);
     CHECK_THROWS_AS(PatchSet(fx.db, "bogus"), Error);
+}
+
+TEST_CASE("data: resampled patches agree with the plain ones at zoom 1, and intensity augmentation keeps labels") {
+    Fixture fx;
+    PatchSet set(fx.db, "train");
+    const int n = set.patch();
+    std::vector<float> plain(n * n), resampled(n * n);
+    for (int rot = 0; rot < 4; ++rot)
+        for (bool mirror : {false, true}) {
+            set.extract(set.at(kC1, 3), rot, mirror, plain.data());
+            set.extract(set.at(kC1, 3), rot, mirror, resampled.data(), 1.0 + 1e-9);  // the bilinear path
+            for (int i = 0; i < n * n; ++i) REQUIRE(resampled[i] == doctest::Approx(plain[i]).epsilon(1e-4));
+        }
+    SamplerConfig cfg;
+    cfg.batch = 64;
+    Sampler a(set, cfg);
+    cfg.intensity_augment = true;
+    Sampler b(set, cfg);
+    Batch x, y;
+    a.next(x);
+    b.next(y);
+    CHECK(x.cls == y.cls);  // the same classes and labels, other pixels
+    CHECK(x.y == y.y);
+    CHECK(x.x != y.x);
 }

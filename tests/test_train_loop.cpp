@@ -152,5 +152,20 @@ TEST_CASE("train: a folder holding a run is refused and weights reload with thei
     CHECK(e.class_count[kC4] == 8);
     CHECK(std::isnan(e.class_error[kC2]));
     CHECK_THROWS_AS(Trainer::resume((dir / "missing").string(), Device::CPU), Error);
+
+    // Fine-tuning starts from given weights: before any step, the network is those weights.
+    fs::path tuned = fresh_dir("mcseg_train_init");
+    Trainer ft(tiny_net(), tiny_train(2), tuned.string(), Device::CPU);
+    ft.init_from((dir / "best.safetensors").string());
+    std::vector<float> x(size_t(2) * 29 * 29, 0.5f);
+    NoGradGuard no_grad;
+    const Tensor input = Tensor::from_host({2, 1, 29, 29}, x);
+    CHECK(ft.network().forward(input, false).to_host() == net.forward(input, false).to_host());
+    NetConfig other = tiny_net();
+    other.filters = 3;
+    Trainer wrong(other, tiny_train(2), fresh_dir("mcseg_train_init_wrong").string(), Device::CPU);
+    CHECK_THROWS_WITH_AS(wrong.init_from((dir / "best.safetensors").string()), doctest::Contains("not this run's"), Error);
     fs::remove_all(dir);
+    fs::remove_all(tuned);
+    fs::remove_all(fresh_dir("mcseg_train_init_wrong"));
 }

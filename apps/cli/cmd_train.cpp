@@ -84,10 +84,14 @@ std::unique_ptr<Trainer> new_run(const Args& a, Device device, DataSpec& data) {
     data.db = a.get("--db");
     data.quota = a.get("--quota");
     data.val_per_class = size_t(a.get_int("--val-per-class"));
+    data.hard_share = a.get_double("--hard-share");
+    data.intensity_augment = a.get_flag("--intensity-augment");
     parse_task(data.kind);
     parse_quota(data.quota);
     check_patch_side(net, PatchDbReader(data.db).patch(), "the patch database '" + data.db + "'");
-    return std::make_unique<Trainer>(net, tc, a.get("--out"), device, data.metadata());
+    auto trainer = std::make_unique<Trainer>(net, tc, a.get("--out"), device, data.metadata());
+    if (a.given("--init")) trainer->init_from(a.get("--init"));
+    return trainer;
 }
 
 int run_train(int argc, char** argv) {
@@ -115,6 +119,9 @@ int run_train(int argc, char** argv) {
     a.option("--val-per-class", "M", "validation patches per class (class-balanced)", "2000");
     a.option("--quota", "Q", "class shares within each side of the balance, c1,c2,c3,c4", "1,1,1,1");
     a.option("--seed", "S", "seed of the initialisation, dropout and minibatches", "1");
+    a.option("--hard-share", "F", "share of each batch's negatives drawn from the hard negatives (mcseg mine)", "0");
+    a.flag("--intensity-augment", "also resample, blur, rescale contrast and add noise to patches");
+    a.option("--init", "FILE", "start from these weights (same architecture; fresh optimiser)", "-");
     if (a.parse()) return 0;
     if (!a.positionals().empty()) fail("unexpected argument '", a.positionals()[0], "'");
     const Device device = resolve_device(a.get("--device"));

@@ -34,7 +34,11 @@ void SamplerSource::train_batch(int64_t step, int batch_size, Batch& out) {
 }
 
 std::map<std::string, std::string> DataSpec::metadata() const {
-    return {{"mcseg.kind", kind}, {"mcseg.db", db}, {"mcseg.quota", quota}, {"mcseg.val_per_class", std::to_string(val_per_class)}};
+    std::map<std::string, std::string> m{
+        {"mcseg.kind", kind}, {"mcseg.db", db}, {"mcseg.quota", quota}, {"mcseg.val_per_class", std::to_string(val_per_class)}};
+    if (hard_share > 0) m["mcseg.hard_share"] = cat(hard_share);
+    if (intensity_augment) m["mcseg.intensity_augment"] = "1";
+    return m;
 }
 
 DataSpec DataSpec::from_metadata(const std::map<std::string, std::string>& meta) {
@@ -45,17 +49,21 @@ DataSpec DataSpec::from_metadata(const std::map<std::string, std::string>& meta)
     d.db = meta.at("mcseg.db");
     d.quota = meta.at("mcseg.quota");
     d.val_per_class = size_t(std::stoull(meta.at("mcseg.val_per_class")));
+    if (auto it = meta.find("mcseg.hard_share"); it != meta.end()) d.hard_share = std::stod(it->second);
+    d.intensity_augment = meta.count("mcseg.intensity_augment") > 0;
     return d;
 }
 
 TrainResult train_on_db(Trainer& trainer, const DataSpec& data, TrainObserver& observer, const std::atomic<bool>* stop) {
     const Task task = parse_task(data.kind);
-    PatchSet train_set(data.db, "train"), val_set(data.db, "val");
+    PatchSet train_set(data.db, "train", data.hard_share > 0 ? data.kind : ""), val_set(data.db, "val");
     SamplerConfig sc;
     sc.task = task;
     sc.batch = trainer.config().batch;
     sc.quota = parse_quota(data.quota);
     sc.seed = trainer.config().seed;
+    sc.hard_share = data.hard_share;
+    sc.intensity_augment = data.intensity_augment;
     SamplerSource train_source(train_set, sc);
     EvalSetSource val_source(val_set, task, data.val_per_class);
     return trainer.run(train_source, val_source, observer, stop);

@@ -50,7 +50,11 @@ struct DataSpec {
     std::string db;                 // patch database
     std::string quota = "1,1,1,1";
     size_t val_per_class = 2000;
-    std::map<std::string, std::string> metadata() const;  // mcseg.kind, mcseg.db, ...
+    double hard_share = 0;           // SamplerConfig::hard_share
+    bool intensity_augment = false;  // SamplerConfig::intensity_augment
+    // mcseg.kind, mcseg.db, mcseg.quota, mcseg.val_per_class, and mcseg.hard_share and
+    // mcseg.intensity_augment when they are not the defaults.
+    std::map<std::string, std::string> metadata() const;
     static DataSpec from_metadata(const std::map<std::string, std::string>& meta);
 };
 

@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 
+#include "apps/dataset/hard_negatives.h"
 #include "apps/dataset/patch_classes.h"
 #include "apps/dataset/patch_db.h"
 #include "apps/dataset/sqlite.h"
@@ -45,6 +46,7 @@ const char* kSchemaSql[] = {
     "CREATE TABLE IF NOT EXISTS patches(image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,"
     " class INTEGER NOT NULL CHECK(class BETWEEN 1 AND 4), y INTEGER NOT NULL, x INTEGER NOT NULL,"
     " PRIMARY KEY(image_id, class, y, x)) WITHOUT ROWID",
+    kHardNegativesSql,
 };
 
 // What one image contributes, worked out outside the database lock.

@@ -71,27 +71,46 @@ std::vector<DbImage> PatchDbReader::images(const std::string& split) const {
     return out;
 }
 
-PerClass<std::vector<DbPatch>> PatchDbReader::patches(const std::string& split) const {
-    std::map<int, int> index;  // image id -> position in images(split)
-    const auto imgs = images(split);
-    for (size_t i = 0; i < imgs.size(); ++i) index[imgs[i].id] = int(i);
+namespace {
+
+// Rows (image id, class, y, x) of a query over split ?1 into lists by class, images indexed as in
+// `images`, ordered by (image, y, x): independent of the row ids a database happened to assign.
+PerClass<std::vector<DbPatch>> by_class(Stmt& s, const std::vector<DbImage>& images, const std::string& where) {
+    std::map<int, int> index;  // image id -> position in images
+    for (size_t i = 0; i < images.size(); ++i) index[images[i].id] = int(i);
     PerClass<std::vector<DbPatch>> out;
-    Stmt s(db_,
-           "SELECT p.image_id, p.class, p.y, p.x FROM patches p JOIN images i ON i.id = p.image_id"
-           " WHERE i.split = ?1 OR ?1 = 'all'",
-           path_);
-    s.bind(1, split);
     while (s.step()) {
         int c = int(s.i64(1));
-        if (c < kC1 || c > kC4) fail("patch database '", path_, "': bad class ", c);
+        if (c < kC1 || c > kC4) fail("patch database '", where, "': bad class ", c);
         out[c].push_back({index.at(int(s.i64(0))), uint16_t(s.i64(3)), uint16_t(s.i64(2))});
     }
-    // Order by (image name, y, x): independent of the row ids a database happened to assign.
     for (auto& v : out)
         std::sort(v.begin(), v.end(), [](const DbPatch& a, const DbPatch& b) {
             return a.image != b.image ? a.image < b.image : a.y != b.y ? a.y < b.y : a.x < b.x;
         });
     return out;
+}
+
+}  // namespace
+
+PerClass<std::vector<DbPatch>> PatchDbReader::patches(const std::string& split) const {
+    Stmt s(db_,
+           "SELECT p.image_id, p.class, p.y, p.x FROM patches p JOIN images i ON i.id = p.image_id"
+           " WHERE i.split = ?1 OR ?1 = 'all'",
+           path_);
+    s.bind(1, split);
+    return by_class(s, images(split), path_);
+}
+
+PerClass<std::vector<DbPatch>> PatchDbReader::hard_negatives(const std::string& split, const std::string& task) const {
+    Stmt table(db_, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'hard_negatives'", path_);
+    if (!table.step()) return {};
+    Stmt s(db_,
+           "SELECT h.image_id, h.class, h.y, h.x FROM hard_negatives h JOIN images i ON i.id = h.image_id"
+           " WHERE (i.split = ?1 OR ?1 = 'all') AND h.task = ?2",
+           path_);
+    s.bind(1, split).bind(2, task);
+    return by_class(s, images(split), path_);
 }
 
 }  // namespace mcseg

@@ -6,6 +6,8 @@
 
 #include <sys/mman.h>
 
+#include "apps/imaging/blur.h"
+#include "apps/imaging/robust_noise.h"
 #include "apps/io/image_folder.h"
 #include "engine/random.h"
 #include "engine/error.h"
@@ -38,7 +40,7 @@ Task parse_task(const std::string& s) {
 
 bool is_positive(Task t, int cls) { return t == Task::Detector ? cls >= 1 && cls <= 3 : cls == 1; }
 
-PatchSet::PatchSet(const std::string& db_path, const std::string& split) : split_(split) {
+PatchSet::PatchSet(const std::string& db_path, const std::string& split, const std::string& hard_task) : split_(split) {
     if (split != "train" && split != "val" && split != "test" && split != "all")
         fail("unknown split '", split, "' (expected train, val, test or all)");
     {
@@ -46,6 +48,11 @@ PatchSet::PatchSet(const std::string& db_path, const std::string& split) : split
         patch_ = db.patch();
         images_ = db.images(split);
         patches_ = db.patches(split);
+        if (!hard_task.empty()) {
+            const PerClass<std::vector<DbPatch>> hard = db.hard_negatives(split, hard_task);
+            for (int cls = kC2; cls <= kC4; ++cls)
+                for (const DbPatch& p : hard[cls]) hard_.push_back({uint8_t(cls), p});
+        }
     }
     if (images_.empty()) fail("patch database '", db_path, "' has no images in split '", split, "'");
     pixels_.resize(images_.size());
@@ -66,40 +73,63 @@ PatchSet::PatchSet(const std::string& db_path, const std::string& split) : split
     }
     if (!error.empty()) fail(error);
     const int r = patch_ / 2;
+    auto check = [&](const DbPatch& p) {
+        const DbImage& d = images_[p.image];
+        if (p.x < r || p.y < r || p.x + r >= d.width || p.y + r >= d.height)
+            fail("patch database '", db_path, "': patch (", p.x, ", ", p.y, ") of '", d.name, "' lies outside the image");
+    };
     for (const auto& list : patches_)
-        for (const DbPatch& p : list) {
-            const DbImage& d = images_[p.image];
-            if (p.x < r || p.y < r || p.x + r >= d.width || p.y + r >= d.height)
-                fail("patch database '", db_path, "': patch (", p.x, ", ", p.y, ") of '", d.name, "' lies outside the image");
-        }
+        for (const DbPatch& p : list) check(p);
+    for (const auto& [cls, p] : hard_) check(p);
 }
 
-void PatchSet::extract(int cls, size_t i, int rot, bool mirror, float* out) const {
-    const DbPatch& p = patches_[cls][i];
+// Output (i, j), both in -h..h, reads the source at centre + i*a + j*b, with a and b the unit
+// steps (dx, dy) of the rotation (and mirror).
+constexpr int kA[4][2] = {{0, 1}, {-1, 0}, {0, -1}, {1, 0}};
+constexpr int kB[4][2] = {{1, 0}, {0, 1}, {-1, 0}, {0, -1}};
+
+void PatchSet::extract(const DbPatch& p, int rot, bool mirror, float* out, double zoom) const {
     const DbImage& d = images_[p.image];
-    const uint16_t* centre = pixels_[p.image].get() + size_t(p.y) * d.width + p.x;
-    const long W = d.width;
-    // Output (i, j), both in -h..h, reads the source at centre + i*a + j*b.
-    static const long kA[4][2] = {{1, 0}, {0, -1}, {-1, 0}, {0, 1}};  // a = kA[0]*W + kA[1]
-    static const long kB[4][2] = {{0, 1}, {1, 0}, {0, -1}, {-1, 0}};  // b = kB[0]*W + kB[1]
-    const long a = kA[rot & 3][0] * W + kA[rot & 3][1];
-    long b = kB[rot & 3][0] * W + kB[rot & 3][1];
-    if (mirror) b = -b;
+    const uint16_t* px = pixels_[p.image].get();
+    const int ax = kA[rot & 3][0], ay = kA[rot & 3][1];
+    const int bx = mirror ? -kB[rot & 3][0] : kB[rot & 3][0], by = mirror ? -kB[rot & 3][1] : kB[rot & 3][1];
     const int n = patch_, h = n / 2;
-    for (int r = 0; r < n; ++r) {
-        const uint16_t* row = centre + (r - h) * a - h * b;
-        float* o = out + size_t(r) * n;
-        if (b == 1)
-            for (int c = 0; c < n; ++c) o[c] = d.norm.apply(row[c]);
-        else
-            for (int c = 0; c < n; ++c) o[c] = d.norm.apply(row[c * b]);
+    if (zoom == 1.0) {
+        const long W = d.width, a = long(ay) * W + ax, b = long(by) * W + bx;
+        const uint16_t* centre = px + size_t(p.y) * d.width + p.x;
+        for (int r = 0; r < n; ++r) {
+            const uint16_t* row = centre + (r - h) * a - h * b;
+            float* o = out + size_t(r) * n;
+            if (b == 1)
+                for (int c = 0; c < n; ++c) o[c] = d.norm.apply(row[c]);
+            else
+                for (int c = 0; c < n; ++c) o[c] = d.norm.apply(row[c * b]);
+        }
+        return;
     }
+    auto at = [&](int x, int y) {
+        return float(px[size_t(std::clamp(y, 0, d.height - 1)) * d.width + std::clamp(x, 0, d.width - 1)]);
+    };
+    for (int r = 0; r < n; ++r)
+        for (int c = 0; c < n; ++c) {
+            const double u = zoom * (r - h), v = zoom * (c - h);
+            const double x = p.x + u * ax + v * bx, y = p.y + u * ay + v * by;
+            const int x0 = int(std::floor(x)), y0 = int(std::floor(y));
+            const float fx = float(x - x0), fy = float(y - y0);
+            const float s = (at(x0, y0) * (1 - fx) + at(x0 + 1, y0) * fx) * (1 - fy) +
+                            (at(x0, y0 + 1) * (1 - fx) + at(x0 + 1, y0 + 1) * fx) * fy;
+            out[size_t(r) * n + c] = d.norm.apply(s);
+        }
 }
 
 Sampler::Sampler(const PatchSet& set, const SamplerConfig& cfg) : set_(set), cfg_(cfg) {
     if (cfg.batch < 2 || cfg.batch % 2) fail("batch size must be even and >= 2, got ", cfg.batch);
     for (double q : cfg.quota)
         if (!(q >= 0)) fail("class quotas must be >= 0");
+    if (!(cfg.hard_share >= 0 && cfg.hard_share < 1)) fail("the hard-negative share must be in [0, 1), got ", cfg.hard_share);
+    if (cfg.hard_share > 0 && set.hard().empty())
+        fail("split '", set.split(), "' has no hard negatives for this task (run mcseg mine first)");
+    hard_per_batch_ = int(std::lround(cfg.hard_share * (cfg.batch / 2)));
     for (int side = 0; side < 2; ++side) {  // 0: positives, 1: negatives
         const bool pos = side == 0;
         std::vector<int> classes;
@@ -113,8 +143,8 @@ Sampler::Sampler(const PatchSet& set, const SamplerConfig& cfg) : set_(set), cfg
         if (classes.empty())
             fail("split '", set.split(), "' has no ", pos ? "positive" : "negative", " patches for the ", task,
                  " (with the given quotas)");
-        // Largest-remainder apportionment of batch/2 over the side's classes.
-        const int n = cfg.batch / 2;
+        // Largest-remainder apportionment of batch/2 (less the hard negatives) over the side's classes.
+        const int n = cfg.batch / 2 - (pos ? 0 : hard_per_batch_);
         std::vector<std::pair<double, int>> rest;
         int given = 0;
         for (int c : classes) {
@@ -128,6 +158,47 @@ Sampler::Sampler(const PatchSet& set, const SamplerConfig& cfg) : set_(set), cfg
     }
 }
 
+namespace {
+
+constexpr uint8_t kHardSlot = 0xFF;  // a batch slot that takes a hard negative
+
+// Second-difference noise of a patch (Immerkaer's kernel / 6, robust): the scale of its own
+// pixel noise, whatever the normalisation.
+float patch_noise(const float* x, int n) {
+    std::vector<float> r;
+    r.reserve(size_t(n - 2) * (n - 2));
+    for (int y = 1; y + 1 < n; ++y)
+        for (int c = 1; c + 1 < n; ++c) {
+            auto v = [&](int dy, int dx) { return x[size_t(y + dy) * n + c + dx]; };
+            r.push_back((v(-1, -1) + v(-1, 1) + v(1, -1) + v(1, 1) - 2 * (v(-1, 0) + v(1, 0) + v(0, -1) + v(0, 1)) +
+                         4 * v(0, 0)) / 6);
+        }
+    return mad_sigma(std::move(r));
+}
+
+// The intensity half of the augmentation (SamplerConfig::intensity_augment) on one patch.
+void intensity_augment(float* x, int n, Rng& rng) {
+    const size_t nn = size_t(n) * n;
+    if (rng.chance(0.5)) {  // blur, separable Gaussian, edges repeated
+        std::vector<float> img(x, x + nn);
+        gaussian_blur(img, n, n, rng.uniform(0.3, 1.0));
+        std::copy(img.begin(), img.end(), x);
+    }
+    if (rng.chance(0.5)) {  // contrast about the patch mean
+        double mean = 0;
+        for (size_t i = 0; i < nn; ++i) mean += x[i];
+        mean /= double(nn);
+        const float k = float(rng.log_uniform(0.75, 1.33));
+        for (size_t i = 0; i < nn; ++i) x[i] = float(mean + k * (x[i] - mean));
+    }
+    if (rng.chance(0.5)) {  // more noise
+        const float s = float(rng.uniform(0.2, 0.6)) * patch_noise(x, n);
+        for (size_t i = 0; i < nn; ++i) x[i] += s * float(rng.normal());
+    }
+}
+
+}  // namespace
+
 void Sampler::next(Batch& b) {
     const int n = set_.patch(), B = cfg_.batch;
     b.size = B;
@@ -140,14 +211,22 @@ void Sampler::next(Batch& b) {
     int k = 0;
     for (int c = 1; c <= 4; ++c)
         for (int j = 0; j < per_class_[c]; ++j) b.cls[k++] = uint8_t(c);
+    for (int j = 0; j < hard_per_batch_; ++j) b.cls[k++] = kHardSlot;
     for (int i = B - 1; i > 0; --i) std::swap(b.cls[i], b.cls[below(rng.next_u32(), size_t(i) + 1)]);
     for (int i = 0; i < B; ++i) {
-        const int c = b.cls[i];
-        const size_t idx = below(rng.next_u32(), set_.count(c));
+        if (b.cls[i] == kHardSlot) {
+            const auto& [cls, p] = set_.hard()[below(rng.next_u32(), set_.hard().size())];
+            b.cls[i] = cls;
+            where_[i] = p;
+        } else {
+            where_[i] = set_.at(b.cls[i], below(rng.next_u32(), set_.count(b.cls[i])));
+        }
         const uint32_t aug = rng.next_u32();
-        set_.extract(c, idx, cfg_.augment ? int(aug & 3) : 0, cfg_.augment && (aug & 4), &b.x[size_t(i) * n * n]);
-        b.y[i] = is_positive(cfg_.task, c) ? 1.0f : 0.0f;
-        where_[i] = set_.at(c, idx);
+        float* x = &b.x[size_t(i) * n * n];
+        const double zoom = cfg_.intensity_augment && rng.chance(0.5) ? rng.log_uniform(0.8, 1.25) : 1.0;
+        set_.extract(where_[i], cfg_.augment ? int(aug & 3) : 0, cfg_.augment && (aug & 4), x, zoom);
+        if (cfg_.intensity_augment) intensity_augment(x, n, rng);
+        b.y[i] = is_positive(cfg_.task, b.cls[i]) ? 1.0f : 0.0f;
     }
     ++step_;
 }
@@ -175,7 +254,7 @@ void EvalSet::batch(size_t begin, size_t count, Batch& b) const {
     b.cls.resize(count);
     for (size_t i = 0; i < count; ++i) {
         const auto [c, idx] = items_[begin + i];
-        set_.extract(c, idx, 0, false, &b.x[i * n * n]);
+        set_.extract(set_.at(c, idx), 0, false, &b.x[i * n * n]);
         b.y[i] = is_positive(task_, c) ? 1.0f : 0.0f;
         b.cls[i] = c;
     }

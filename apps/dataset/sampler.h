@@ -36,16 +36,20 @@ bool is_positive(Task t, int cls);         // label of class cls (1..4) for the 
 
 class PatchSet {
 public:
-    PatchSet(const std::string& db_path, const std::string& split);
+    // hard_task: also load that task's hard negatives (dataset/hard_negatives.h); "" for none.
+    PatchSet(const std::string& db_path, const std::string& split, const std::string& hard_task = "");
     int patch() const { return patch_; }
     const std::string& split() const { return split_; }
     size_t count(int cls) const { return patches_[cls].size(); }  // cls 1..4
     size_t image_count() const { return images_.size(); }
     const DbImage& image(size_t i) const { return images_[i]; }
     const DbPatch& at(int cls, size_t i) const { return patches_[cls][i]; }
-    // Normalised patch of class cls, index i, after rotation by rot*90 degrees (counter-
-    // clockwise) and an optional left-right mirror applied first; out has patch*patch floats.
-    void extract(int cls, size_t i, int rot, bool mirror, float* out) const;
+    // The hard negatives loaded, all classes pooled (class, centre).
+    const std::vector<std::pair<uint8_t, DbPatch>>& hard() const { return hard_; }
+    // The normalised patch centred on p, after rotation by rot*90 degrees (counter-clockwise) and
+    // an optional left-right mirror applied first, sampled every `zoom` pixels (1: the pixels
+    // themselves; otherwise bilinear, edges repeated); out has patch*patch floats.
+    void extract(const DbPatch& p, int rot, bool mirror, float* out, double zoom = 1.0) const;
 
 private:
     int patch_ = 0;
@@ -53,13 +57,21 @@ private:
     std::vector<DbImage> images_;
     std::vector<std::unique_ptr<uint16_t[]>> pixels_;  // on transparent huge pages where possible
     PerClass<std::vector<DbPatch>> patches_;
+    std::vector<std::pair<uint8_t, DbPatch>> hard_;
 };
 
 struct SamplerConfig {
     Task task = Task::Detector;
     int batch = 256;                         // even
     PerClass<double> quota{{1, 1, 1, 1}};  // relative share of each class within its side
-    bool augment = true;
+    bool augment = true;                     // the 8 symmetries of the square
+    // Intensity augmentation (each half the time, per patch): resampling by 0.8-1.25, a Gaussian
+    // blur of 0.3-1 px, contrast x0.75-1.33 about the patch mean, white noise of 0.2-0.6 times the
+    // patch's own pixel noise (a robust estimate from its second differences).
+    bool intensity_augment = false;
+    // Share of each batch's negatives drawn from the set's hard negatives (uniformly, all classes
+    // pooled); 0 = none. The rest follow the quota.
+    double hard_share = 0;
     uint64_t seed = 1;
 };
 
@@ -71,13 +83,15 @@ public:
     // Image and centre of sample i of the batch next() made last.
     const DbPatch& where(size_t i) const { return where_[i]; }
     uint64_t step() const { return step_; }
-    // Samples per class in every batch.
+    // Samples per class in every batch, besides the hard negatives.
     const PerClass<int>& per_class() const { return per_class_; }
+    int hard_per_batch() const { return hard_per_batch_; }
 
 private:
     const PatchSet& set_;
     SamplerConfig cfg_;
     PerClass<int> per_class_{};
+    int hard_per_batch_ = 0;
     uint64_t step_ = 0;
     std::vector<DbPatch> where_;
 };

@@ -16,7 +16,7 @@ struct PixelNorm {
     float mean = 0, std = 1;
     // x = (v - mean) / std, computed as (v - mean) * (1 / std): the one formula for every pixel
     // a network sees (the sampler's patches and the segmentation's image).
-    float apply(uint16_t v) const { return (float(v) - mean) * (1.0f / std); }
+    float apply(float v) const { return (v - mean) * (1.0f / std); }
 };
 
 // Mean and standard deviation of the pixels where mask != 0 (all pixels when the mask is empty);

@@ -123,6 +123,7 @@ SegmentResult segment_mammogram(const GrayImage& img, Network& det, Network& seg
         if (p[i] <= opt.detector_threshold) continue;
         ++r.positive_windows;
         auto [x0, y0] = windows[i];
+        r.positive_at.push_back(windows[i]);
         for (int y = y0; y < y0 + n; ++y)
             for (int x = x0; x < x0 + n; ++x) r.candidates[size_t(y) * w + x] = r.breast[size_t(y) * w + x];
     }

@@ -66,6 +66,7 @@ struct SegmentResult {
     std::vector<uint8_t> probability;    // Segmentator P(MC) × 255 on candidates, 0 elsewhere
     std::vector<uint8_t> mask;           // 1 = MC
     int64_t windows = 0, positive_windows = 0, candidate_pixels = 0;
+    std::vector<std::pair<int, int>> positive_at;  // top-left corners of the positive Detector windows
     Labeling mcs;
     std::vector<Cluster> clusters;
     std::vector<SegmentStage> stages;    // otsu, detector, segmentator, labelling

@@ -1,7 +1,8 @@
 // apps/study — the paper's whole study, run end to end on synthetic data. This room owns the
 // study's plan (a dataset of digital and digitised-film mammograms, one patch database per patch
 // side N, both networks × same/valid × N), running it resumably in one folder, and its report
-// (report.md, report.json, the curves). It may use synth, dataset, evaluation, draw and terminal.
+// (report.md, report.json, the curves); and hard-negative mining for the next training round
+// (mine.h). It may use synth, dataset, segment, evaluation, draw and terminal.
 //
 // apps/study/study.h — `mcseg reproduce`:
 //   1. a synthetic dataset (283 full-field mammograms, a quarter of them digitised film, as the

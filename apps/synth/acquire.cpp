@@ -1,11 +1,26 @@
 // apps/synth/acquire.cpp — from attenuation to pixel values (stages.h): bright specks,
 // the digital detector, and the film + digitiser of the "digitised film" variant.
 //
-// Digital: the detector counts N = N0 h(x) exp(-A) photons per pixel (h: the heel effect, a
-// mild fall-off from chest wall to nipple); quantum noise is Poisson, here its Gaussian limit
-// with variance N, plus electronic noise of fixed variance, so the noise in the log image grows
-// where tissue is dense (few photons). The pixel is a linear map of -ln(N / N0): "for
-// presentation" polarity, dense = bright, air dark.
+// Digital: the detector's MTF blurs the attenuation; it counts N = N0 h(x) exp(-A) photons per
+// pixel (h: the heel effect, a mild fall-off from chest wall to nipple); quantum noise is
+// Poisson, here its Gaussian limit with variance N, spatially correlated by the detector, plus
+// electronic noise of fixed variance, so the noise in the log image grows where tissue is dense
+// (few photons). -ln(N / N0) is then processed "for presentation" as vendors do (unsharp
+// masking, a gamma look-up table) and stored at 14 bits or at 12 bits scaled by 16: dense =
+// bright, air dark.
+//
+// Ranges and where they come from (each drawn per image, see draw_detector, draw_presentation):
+//   native pitch 0.05-0.1 mm    clinical FFDM detectors: 0.05 (Fuji, photon counting), 0.07
+//                               (Hologic), 0.085 (Siemens), 0.1 (GE); resampled to 0.05 mm
+//   MTF sigma 0.35-0.6 native px  the presampled MTF of a-Se and CsI detectors falls to ~0.3-0.5
+//                               at the Nyquist frequency
+//   noise correlation 0 (30 %) or 0.3-0.6 native px  direct (a-Se) detectors have nearly white
+//                               noise, indirect (CsI) ones correlated noise
+//   dose                        calibrated so that pixel noise / the std of a 17.9 mm tissue field
+//                               spans the real mammogram's 0.255 (mcseg stats; README)
+//   unsharp masking 70 %, gain 0.3-1.5 at 1-4 mm; gamma 0.75-1.35; 12 or 14 bits  vendors'
+//                               "for presentation" processing (multiscale contrast enhancement,
+//                               LUTs); the real image measured was 12-bit data scaled by 16
 // Film: the same exposure through a characteristic (H&D) curve, optical density
 // OD = Dfog + (Dmax - Dfog) / (1 + exp(gamma (A - A0))), film grain (noise growing with
 // sqrt(OD)), scratches, then the digitiser: optical blur (Gaussian), row-to-row gain jitter and
@@ -20,22 +35,59 @@ namespace mcseg {
 namespace {
 
 constexpr int kMaxValue = 16383;
+// Counts per pixel behind the densest tissue of a digital image, drawn log-uniformly.
+constexpr double kDoseCounts[2] = {60, 400};
 
 uint16_t to_pixel(double v) { return uint16_t(std::clamp(std::lround(v), 0L, long(kMaxValue))); }
 
+// Unit-variance normals per pixel from `stream`, correlated by a Gaussian of sigma corr_px and
+// renormalised to unit variance over the image (so sigma_a keeps meaning the per-pixel noise).
+std::vector<float> unit_noise(int W, int H, uint64_t key, uint64_t stream, double corr_px) {
+    std::vector<float> n(size_t(W) * H);
+#pragma omp parallel for schedule(static)
+    for (int y = 0; y < H; ++y)
+        for (int x = 0; x < W; x += 4) {
+            float v[4];
+            pixel_normals(key, stream, uint32_t(y), uint32_t(x), v);
+            for (int k = 0; k < 4 && x + k < W; ++k) n[size_t(y) * W + x + k] = v[k];
+        }
+    if (corr_px <= 0) return n;
+    gaussian_blur(n, W, H, corr_px);
+    double sq = 0;
+    for (float v : n) sq += double(v) * v;
+    const float scale = float(1 / std::sqrt(sq / double(n.size())));
+    for (float& v : n) v *= scale;
+    return n;
+}
+
 // Exposure with quantum + electronic noise, as attenuation: -ln(noisy counts / N0).
 template <typename Fn>
-void noisy_attenuation(const std::vector<float>& a, int W, int H, double n0, double electronic, uint64_t key, Fn emit) {
+void noisy_attenuation(const std::vector<float>& a, int W, int H, const Detector& det, uint64_t key, Fn emit) {
+    const std::vector<float> noise = unit_noise(W, H, key, streams::kSynthQuantumNoise, det.noise_corr_px);
 #pragma omp parallel for schedule(static)
-    for (int y = 0; y < H; ++y) {
-        float nrm[4];
+    for (int y = 0; y < H; ++y)
         for (int x = 0; x < W; ++x) {
-            if (x % 4 == 0) pixel_normals(key, streams::kSynthQuantumNoise, uint32_t(y), uint32_t(x), nrm);
             const size_t i = size_t(y) * W + x;
-            const double counts = n0 * (1.0 - 0.12 * x / W) * std::exp(-double(a[i]));
-            const double noisy = counts + std::sqrt(counts + electronic * electronic) * nrm[x % 4];
-            emit(i, y, x, std::log(n0 / std::max(noisy, 1.0)));
+            const double counts = det.n0 * (1.0 - 0.12 * x / W) * std::exp(-double(a[i]));
+            const double noisy = counts + std::sqrt(counts + det.electronic * det.electronic) * noise[i];
+            emit(i, y, x, std::log(det.n0 / std::max(noisy, 1.0)));
         }
+}
+
+// Unsharp masking and the gamma LUT on attenuation values (0 = air, a_top = densest), then the
+// stored integer: 14-bit, or 12-bit scaled by 16.
+void present(std::vector<float>& img, int W, int H, double a_top, const Presentation& p, std::vector<uint16_t>& out) {
+    if (p.usm_gain > 0) {
+        std::vector<float> low = img;
+        gaussian_blur_coarse(low, W, H, p.usm_sigma_px);
+        for (size_t i = 0; i < img.size(); ++i) img[i] += float(p.usm_gain * (img[i] - low[i]));
+    }
+    out.resize(img.size());
+#pragma omp parallel for schedule(static)
+    for (size_t i = 0; i < img.size(); ++i) {
+        const double t = img[i] / a_top;  // may dip below 0 in the air's noise
+        const double v = p.offset + 12000.0 * (t > 0 ? std::pow(t, p.gamma) : t);
+        out[i] = p.bits == 12 ? uint16_t(std::clamp(std::lround(v / 4), 0L, 4095L) * 16) : to_pixel(v);
     }
 }
 
@@ -56,13 +108,41 @@ void add_specks(const Anatomy& an, Rng& rng, std::vector<float>& a, SynthImage& 
     }
 }
 
-void acquire_digital(const std::vector<float>& a, const Anatomy& an, const Detector& det, uint64_t key, Rng& rng,
-                     SynthImage& out) {
+Detector draw_detector(const SynthConfig& cfg, const Anatomy& an, Rng& rng) {
+    Detector det;
+    // Photon counts: tens to hundreds behind the densest tissue of a digital image (the quantum
+    // noise regime of screening doses); film-screen needs about three times the dose.
+    det.n0 = rng.log_uniform(kDoseCounts[0], kDoseCounts[1]) * std::exp(an.a_max) * (cfg.film ? 3.0 : 1.0);
+    det.electronic = rng.uniform(3, 8);
+    det.native_ratio = std::max(1.0, rng.uniform(0.05, 0.10) / cfg.spacing_mm);
+    det.mtf_px = rng.uniform(0.35, 0.6) * det.native_ratio;
+    det.noise_corr_px = rng.chance(0.3) ? 0.0 : rng.uniform(0.3, 0.6) * det.native_ratio;
+    if (cfg.film) {
+        det.is_film = true;
+        det.film = draw_film(an, rng);
+    }
+    return det;
+}
+
+Presentation draw_presentation(const SynthConfig& cfg, Rng& rng) {
+    Presentation p;
+    if (rng.chance(0.7)) {
+        p.usm_gain = rng.uniform(0.3, 1.5);
+        p.usm_sigma_px = rng.uniform(1.0, 4.0) / cfg.spacing_mm;
+    }
+    p.gamma = rng.uniform(0.75, 1.35);
+    p.bits = rng.chance(0.5) ? 12 : 14;
+    p.offset = rng.uniform(60, 250);
+    return p;
+}
+
+void acquire_digital(std::vector<float>& a, const Anatomy& an, const Detector& det, const Presentation& pres,
+                     uint64_t key, SynthImage& out) {
     const int W = out.config.width, H = out.config.height;
-    const double scale = 12000.0 / (an.a_max + 0.15), offset = rng.uniform(60, 250);
-    out.pixels.resize(size_t(W) * H);
-    noisy_attenuation(a, W, H, det.n0, det.electronic, key,
-                      [&](size_t i, int, int, double an_) { out.pixels[i] = to_pixel(offset + scale * an_); });
+    gaussian_blur(a, W, H, det.mtf_px);
+    std::vector<float> img(a.size());
+    noisy_attenuation(a, W, H, det, key, [&](size_t i, int, int, double an_) { img[i] = float(an_); });
+    present(img, W, H, an.a_max + 0.15, pres, out.pixels);
 }
 
 Film draw_film(const Anatomy& an, Rng& rng) {
@@ -90,12 +170,13 @@ double Film::sigma_od(double a) const {
     return std::hypot(grain * std::sqrt(d), scan * (1 + 0.3 * d));
 }
 
-void acquire_film(const std::vector<float>& a, const Anatomy&, const Detector& det, uint64_t key, Rng& rng,
+void acquire_film(std::vector<float>& a, const Anatomy&, const Detector& det, uint64_t key, Rng& rng,
                   SynthImage& out) {
     const int W = out.config.width, H = out.config.height;
     const Film& f = det.film;
+    gaussian_blur(a, W, H, det.mtf_px);
     std::vector<float> od(size_t(W) * H);
-    noisy_attenuation(a, W, H, det.n0, det.electronic, key, [&](size_t i, int y, int x, double an_) {
+    noisy_attenuation(a, W, H, det, key, [&](size_t i, int y, int x, double an_) {
         double d = f.od(an_);
         float g[4];
         pixel_normals(key, streams::kSynthFilmGrain, uint32_t(y), uint32_t(x & ~3), g);

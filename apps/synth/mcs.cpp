@@ -1,10 +1,12 @@
 // apps/synth/mcs.cpp — microcalcifications: shapes, sizes, contrasts, clusters (stages.h).
 //
-// Sizes follow segmented real clusters (DESIGN §6: at ~0.07 mm, MC areas 7-500 px with
-// per-cluster medians 11-160 px; clusters of 7-38 MCs spanning 90-195 px), scaled to the
-// output spacing: a cluster draws its median area log-uniformly from that range, each MC
-// log-normally around it (clipped to ~2x the real extremes so isolated specks of 0.1 mm and
-// coarse 1.5 mm MCs appear), and its extent from the 90-195 px span.
+// Sizes: clusters of 6-40 MCs spanning 90-195 px at 0.07 mm (segmented real clusters, DESIGN §6),
+// scaled to the output spacing. A cluster draws its median MC area log-uniformly from 3-30 px at
+// 0.07 mm, each MC log-normally around it (down to 2.5 px at the output spacing); isolated MCs
+// 2-150 px. These ranges put the annotated MCs of a set (after the visibility criterion, which
+// drops the faintest small ones) around the real mammogram measured for issue 14: median 21 px
+// at 0.05 mm (p10-p90 11-122). The earlier 11-160 px per-cluster medians (from DESIGN §6) gave a
+// median of 78 px: too large.
 // Shapes: round (slightly elliptic), irregular (radius with random harmonics), elongated
 // (capsule, aspect 2-4) and branching (2-4 thick arms, the "casting" type). Each is an implicit
 // function with a dome profile (thicker in the middle); it is rendered with 4x4 sub-samples per
@@ -12,8 +14,9 @@
 // blurred by the detector's point spread (Gaussian, sigma 0.6 px). The mask is the pixels at
 // least half covered (at least one pixel per MC). The peak contrast is a contrast-to-noise ratio
 // (CNR) times the local noise sigma (quantum; on film also grain and scanner noise referred
-// through the curve's slope), from 3 to 25 for an MC 0.2 mm thick, proportionally more for
-// thicker ones. The mask is what a radiologist would annotate, so
+// through the curve's slope), 2 to 25 for an MC 0.2 mm thick (a cluster's base 3-12, each MC
+// within a factor ~1.4 of it; isolated 2.5-12), proportionally more for thicker ones: the real
+// mammogram's MCs have a contrast of 3.9-8.8 times the pixel noise (p10-p90). The mask is what a radiologist would annotate, so
 // every MC in it must be visible: after acquisition, drop_invisible_mcs measures each MC in the
 // final pixels and removes from the mask those below the Rose criterion, with the noise measured
 // at the MC's own size and shape (they stay in the image, unannotated, as faint MCs do in real
@@ -313,10 +316,10 @@ void place_cluster(Scene& scene, Rng& rng, double len_scale) {
     // Span 90-195 px at 0.07 mm; larger clusters tend to spread more.
     const double span = len_scale * (90 + 105 * std::clamp(0.5 * rng.uniform() + 0.5 * (count - 6) / 34.0, 0.0, 1.0));
     const double ra = span / 2, rb = ra * rng.uniform(0.5, 1.0), rot = rng.uniform(0, M_PI);
-    // Median area 11-160 px at 0.07 mm, limited so `count` MCs fit in the ellipse.
-    double median = area_scale * rng.log_uniform(11, 160);
+    // Median area 3-30 px at 0.07 mm (see the file's header), limited so `count` MCs fit.
+    double median = area_scale * rng.log_uniform(3, 30);
     median = std::min(median, 0.35 * M_PI * ra * rb / count / 2.5);
-    const double cnr_base = rng.log_uniform(4, 15);
+    const double cnr_base = rng.log_uniform(3, 12);
     double mix[4] = {rng.uniform(0.2, 0.6), rng.uniform(0.1, 0.4), rng.uniform(0.05, 0.25), rng.uniform(0.0, 0.3)};
     double msum = mix[0] + mix[1] + mix[2] + mix[3];
     for (double& v : mix) v /= msum;
@@ -330,7 +333,7 @@ void place_cluster(Scene& scene, Rng& rng, double len_scale) {
     const int cluster_id = int(out.clusters.size());
     int placed = 0;
     for (int tries = 0; placed < count && tries < count * 40; ++tries) {
-        double area = std::clamp(median * std::exp(0.6 * rng.normal()), 4.0, 1000.0);
+        double area = std::clamp(median * std::exp(0.6 * rng.normal()), 2.5, 1000.0);
         McModel m = make_model(rng, area, draw_shape(rng, area, mix));
         // Real clusters clump: most MCs gather around a few sub-centres, the rest spread
         // uniformly over the cluster's ellipse (unit-disc coordinates u, v).
@@ -347,7 +350,7 @@ void place_cluster(Scene& scene, Rng& rng, double len_scale) {
         }
         double ex = ra * u, ey = rb * v;
         double x = cx + ex * std::cos(rot) - ey * std::sin(rot), y = cy + ex * std::sin(rot) + ey * std::cos(rot);
-        double cnr = std::clamp(cnr_base * std::exp(0.35 * rng.normal()), 3.0, 25.0);
+        double cnr = std::clamp(cnr_base * std::exp(0.35 * rng.normal()), 2.0, 25.0);
         placed += scene.render(m, x, y, cnr, cluster_id, 20);
     }
     if (placed < 6) {  // too crowded to place a cluster here: what was placed stays isolated
@@ -365,12 +368,12 @@ void place_cluster(Scene& scene, Rng& rng, double len_scale) {
 void place_isolated(Scene& scene, Rng& rng, double len_scale, int isolated) {
     const double area_scale = len_scale * len_scale;
     for (int k = 0, placed = 0; placed < isolated && k < isolated * 20; ++k) {
-        double area = area_scale * rng.log_uniform(2.5, 300);
+        double area = area_scale * rng.log_uniform(2, 150);
         double mix[4] = {0.45, 0.35, 0.15, 0.05};
         McModel m = make_model(rng, area, draw_shape(rng, area, mix));
         double x, y;
         if (!breast_point(scene.an, rng, scene.W, scene.H, 40, x, y)) break;
-        placed += scene.render(m, x, y, rng.log_uniform(3.0, 15), -1, 20);
+        placed += scene.render(m, x, y, rng.log_uniform(2.5, 12), -1, 20);
     }
 }
 

@@ -41,13 +41,37 @@ struct Film {
 // Detector model: incident counts per pixel, and the noise sigma of A there (quantum +
 // electronic; for film also the film's own noise, referred back through the curve's slope, so
 // that an MC's contrast-to-noise ratio means the same visibility on both variants).
+//
+// Real detectors are not ideal samplers: the pixel pitch they measure at (0.05-0.1 mm) is resampled
+// to the working spacing, and their modulation transfer blurs the signal and spatially correlates
+// the quantum noise (mottle). Both are Gaussians here, in working pixels: mtf_px blurs the
+// attenuation (MCs included) before exposure, noise_corr_px correlates the quantum noise, whose
+// per-pixel sigma is kept (the field is renormalised after the blur).
 struct Detector {
-    double n0 = 0;           // counts per pixel with no object
-    double electronic = 0;   // electronic noise sigma, in counts
+    double n0 = 0;             // counts per pixel with no object
+    double electronic = 0;     // electronic noise sigma, in counts
+    double native_ratio = 1;   // the detector's pixel pitch over the working spacing
+    double mtf_px = 0;         // signal blur (Gaussian sigma, working px)
+    double noise_corr_px = 0;  // quantum-noise correlation (Gaussian sigma, working px; 0: white)
     bool is_film = false;
     Film film;
     double sigma_a(double a) const;
 };
+
+// The detector of one image: dose, electronic noise, native pitch, MTF and noise correlation
+// (ranges and their sources in acquire.cpp).
+Detector draw_detector(const SynthConfig& cfg, const Anatomy& an, Rng& rng);
+
+// The "for presentation" processing a vendor applies to a digital image before it is stored:
+// unsharp masking (a multiscale contrast enhancement reduced to one scale) of gain usm_gain at
+// Gaussian scale usm_sigma_px, a gamma look-up table, and the stored bit depth (12-bit data
+// scaled by 16 into 16 bits, or 14-bit data).
+struct Presentation {
+    double usm_gain = 0, usm_sigma_px = 0, gamma = 1;
+    int bits = 14;
+    double offset = 0;  // the air's grey level before quantisation (14-bit scale)
+};
+Presentation draw_presentation(const SynthConfig& cfg, Rng& rng);
 
 // MCs and clusters: renders into the full-resolution attenuation `a` and mask, fills out.mcs
 // and out.clusters.
@@ -62,13 +86,14 @@ int drop_invisible_mcs(SynthImage& out);
 // Bright specks into `a` (recorded in out.specks).
 void add_specks(const Anatomy& an, Rng& rng, std::vector<float>& a, SynthImage& out);
 
-// Attenuation -> 14-bit pixels: digital detector, or film + digitiser (adds scratches).
-void acquire_digital(const std::vector<float>& a, const Anatomy& an, const Detector& det, uint64_t key,
-                     Rng& rng, SynthImage& out);
+// Attenuation -> pixels: digital detector and presentation processing, or film + digitiser (adds
+// scratches). Both blur `a` in place by the detector's MTF first.
+void acquire_digital(std::vector<float>& a, const Anatomy& an, const Detector& det, const Presentation& pres,
+                     uint64_t key, SynthImage& out);
 // The film and scanner of one digitised-film image (drawn before the MCs, whose contrast
 // depends on them).
 Film draw_film(const Anatomy& an, Rng& rng);
-void acquire_film(const std::vector<float>& a, const Anatomy& an, const Detector& det, uint64_t key,
-                  Rng& rng, SynthImage& out);
+void acquire_film(std::vector<float>& a, const Anatomy& an, const Detector& det, uint64_t key, Rng& rng,
+                  SynthImage& out);
 
 }  // namespace mcseg

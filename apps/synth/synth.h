@@ -50,6 +50,13 @@ struct SynthCluster {
     int x0 = 0, y0 = 0, x1 = 0, y1 = 0;  // bounding box of its MCs' mask pixels, inclusive
 };
 
+// How an image was acquired and processed (apps/synth/acquire.cpp), for its JSON.
+struct SynthAcquisition {
+    double native_pitch_mm = 0, mtf_px = 0, noise_corr_px = 0;  // the detector
+    double usm_gain = 0, usm_sigma_mm = 0, gamma = 1;           // presentation processing (digital)
+    int bits = 14;                                              // stored bit depth
+};
+
 struct SynthImage {
     SynthConfig config;
     uint64_t seed = 0;
@@ -64,6 +71,7 @@ struct SynthImage {
     std::vector<std::pair<int, int>> specks;  // distractor centres (not MC)
     int vessels = 0, ducts = 0, skin_folds = 0, scratches = 0;
     int unannotated_mcs = 0;           // rendered but too faint to see (not in mask or mcs)
+    SynthAcquisition acquisition;
 };
 
 SynthImage synthesize(const SynthConfig& cfg, uint64_t seed, int index);

@@ -28,15 +28,8 @@ SynthImage synthesize(const SynthConfig& cfg, uint64_t seed, int index) {
     out.laterality = rng.chance(0.5) ? "L" : "R";
 
     const Anatomy an = make_anatomy(cfg, key, rng, out);
-    // Photon counts: a few hundred behind the densest tissue of a digital image (the quantum
-    // noise regime of screening doses at 50 um); film-screen needs about three times the dose.
-    Detector det;
-    det.n0 = rng.uniform(250, 600) * std::exp(an.a_max) * (cfg.film ? 3.0 : 1.0);
-    det.electronic = rng.uniform(3, 8);
-    if (cfg.film) {
-        det.is_film = true;
-        det.film = draw_film(an, rng);
-    }
+    const Detector det = draw_detector(cfg, an, rng);
+    const Presentation pres = draw_presentation(cfg, rng);
 
     std::vector<float> a(size_t(W) * H);
 #pragma omp parallel for schedule(static)
@@ -46,7 +39,10 @@ SynthImage synthesize(const SynthConfig& cfg, uint64_t seed, int index) {
     place_mcs(an, det, rng, a, out.mask, out);
     add_specks(an, rng, a, out);
     if (cfg.film) acquire_film(a, an, det, key, rng, out);
-    else acquire_digital(a, an, det, key, rng, out);
+    else acquire_digital(a, an, det, pres, key, out);
+    out.acquisition = {det.native_ratio * cfg.spacing_mm, det.mtf_px, det.noise_corr_px, cfg.film ? 0 : pres.usm_gain,
+                       cfg.film ? 0 : pres.usm_sigma_px * cfg.spacing_mm, cfg.film ? 1 : pres.gamma,
+                       cfg.film ? 12 : pres.bits};
     drop_invisible_mcs(out);
 
     if (out.laterality == "R") {  // chest wall on the right: mirror everything
@@ -83,12 +79,16 @@ std::string synth_json(const SynthImage& img, const std::string& name) {
     using nlohmann::json;
     auto r3 = [](double v) { return std::round(v * 1000) / 1000; };
     json j;
-    j["format"] = "mcseg-synth-1";
+    j["format"] = "mcseg-synth-2";
     j["name"] = name;
     j["width"] = img.config.width;
     j["height"] = img.config.height;
     j["pixel_spacing_mm"] = img.config.spacing_mm;
-    j["bits_stored"] = 14;
+    const SynthAcquisition& q = img.acquisition;
+    j["bits_stored"] = q.bits == 12 ? 16 : 14;  // 12-bit data is stored scaled by 16
+    j["acquisition"] = {{"native_pitch_mm", r3(q.native_pitch_mm)}, {"mtf_px", r3(q.mtf_px)},
+                        {"noise_correlation_px", r3(q.noise_corr_px)}, {"unsharp_gain", r3(q.usm_gain)},
+                        {"unsharp_sigma_mm", r3(q.usm_sigma_mm)}, {"gamma", r3(q.gamma)}, {"data_bits", q.bits}};
     j["seed"] = img.seed;
     j["index"] = img.index;
     j["variant"] = img.config.film ? "film" : "digital";

@@ -1,0 +1,104 @@
+// tests/test_train_hard_negatives.cpp — hard-negative mining (apps/study/mine.h) and drawing the
+// mined negatives into minibatches (SamplerConfig::hard_share), on the tiny fixture dataset.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <set>
+#include <tuple>
+
+#include "apps/dataset/patch_classes.h"
+#include "apps/dataset/sampler.h"
+#include "apps/study/mine.h"
+#include "nets/weights.h"
+#include "tests/test_data_fixture.h"
+
+using namespace mcseg;
+namespace fs = std::filesystem;
+
+namespace {
+
+// A network whose output is P(positive) = 0.9 everywhere: every weight 0, fc2's bias (0, 2.2).
+Network constant_net(int patch) {
+    NetConfig c;
+    c.patch = patch;
+    c.filters = 2;
+    c.fc = 4;
+    Network net(c, 1);
+    for (auto& [name, t] : net.state())
+        if (name.find("running_var") == std::string::npos) *t = Tensor::zeros(t->shape());
+    for (auto& [name, t] : net.state())
+        if (name == "fc2.bias") *t = Tensor::from_host({2}, {0.0f, 2.2f});
+    return net;
+}
+
+}  // namespace
+
+TEST_CASE("train: the negatives of a segmented image are its false MCs' pixels and its empty positive windows") {
+    // A 20x20 image, patch 5: a true MC at (4..5, 4), a predicted MC on it and a false one at (14, 14..15).
+    SegmentResult r;
+    r.width = r.height = 20;
+    std::vector<uint8_t> truth(400, 0), pred(400, 0);
+    truth[4 * 20 + 4] = truth[4 * 20 + 5] = 1;
+    pred[4 * 20 + 4] = 1;
+    pred[14 * 20 + 14] = pred[15 * 20 + 14] = 1;
+    r.mcs = label_components(pred, 20, 20);
+    const std::vector<uint8_t> cls = patch_class_map(truth, 20, 20, 5);
+    long long false_mcs = 0;
+    const std::vector<HardNegative> seg = segmentator_negatives(r, truth, cls, false_mcs);
+    CHECK(false_mcs == 1);
+    REQUIRE(seg.size() == 2);
+    for (const HardNegative& h : seg) {
+        CHECK(h.x == 14);
+        CHECK(h.cls == kC4);
+    }
+    r.positive_at = {{0, 0}, {10, 10}};  // the first window holds the MC, the second none
+    const std::vector<HardNegative> det = detector_negatives(r, 5, cls);
+    REQUIRE(det.size() == 1);
+    CHECK((det[0].x == 12 && det[0].y == 12 && det[0].cls == kC4));
+}
+
+TEST_CASE("train: mining stores each false positive once, and batches draw them at the stated share") {
+    const fs::path dir = test::make_fixture("mine", 6);
+    const std::string db = (dir / "p.db").string();
+    PatchDbOptions popt;
+    popt.patch = 15;
+    build_patch_db(dir.string(), db, popt);
+    Network det = constant_net(15), seg = constant_net(15);
+    save_network((dir / "det.safetensors").string(), det, {{"mcseg.kind", "detector"}});
+    save_network((dir / "seg.safetensors").string(), seg, {{"mcseg.kind", "segmentator"}});
+    MineOptions o;
+    o.db = db;
+    o.detector = (dir / "det.safetensors").string();
+    o.segmentator = (dir / "seg.safetensors").string();
+    o.max_per_image = 7;
+    const MineSummary s = mine_hard_negatives(o);
+    CHECK(s.images == 4);  // the train split of 6 images
+    CHECK(s.false_windows > 0);  // every window is positive; most hold no MC
+    CHECK(s.detector_added > 0);
+    CHECK(s.detector_added <= 4 * 7);
+    CHECK(mine_hard_negatives(o).detector_added == 0);  // the same negatives again: nothing new
+
+    PatchSet set(db, "train", "detector");
+    REQUIRE(set.hard().size() == size_t(s.detector_added));
+    std::set<std::tuple<int, int, int>> hard;
+    for (const auto& [cls, p] : set.hard()) {
+        CHECK(cls == kC4);
+        hard.insert({p.image, p.x, p.y});
+    }
+    SamplerConfig cfg;
+    cfg.batch = 64;
+    cfg.hard_share = 0.5;
+    Sampler sampler(set, cfg);
+    CHECK(sampler.hard_per_batch() == 16);
+    Batch b;
+    sampler.next(b);
+    int from_hard = 0, negatives = 0;
+    for (int i = 0; i < b.size; ++i) {
+        negatives += b.y[i] == 0.0f;
+        from_hard += hard.count({sampler.where(i).image, sampler.where(i).x, sampler.where(i).y}) > 0;
+    }
+    CHECK(negatives == 32);
+    CHECK(from_hard >= 16);  // regular C4 draws may land on a mined centre too
+    fs::remove_all(dir);
+}
