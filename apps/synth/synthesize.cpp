@@ -42,7 +42,7 @@ SynthImage synthesize(const SynthConfig& cfg, uint64_t seed, int index) {
     else acquire_digital(a, an, det, pres, key, out);
     out.acquisition = {det.native_ratio * cfg.spacing_mm, det.mtf_px, det.noise_corr_px, cfg.film ? 0 : pres.usm_gain,
                        cfg.film ? 0 : pres.usm_sigma_px * cfg.spacing_mm, cfg.film ? 1 : pres.gamma,
-                       cfg.film ? 12 : pres.bits};
+                       cfg.film ? 14 : pres.bits};  // film: its 12-bit scan is stored x4 on 14 bits
     drop_invisible_mcs(out);
 
     if (out.laterality == "R") {  // chest wall on the right: mirror everything
