@@ -43,6 +43,13 @@ nlohmann::json read_json(const fs::path& path) {
     return nlohmann::json::parse(in);
 }
 
+// A number of score.json with two decimals; "n/a" for null (an FP rate the FROC curve does not reach).
+std::string figure(const nlohmann::json& v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.2f", v.is_null() ? 0.0 : v.get<double>());
+    return v.is_null() ? "n/a" : buf;
+}
+
 int run_demo(int argc, char** argv) {
     Args a(argc, argv, "mcseg demo --out DIR [--device D] [--weights-dir DIR]",
            "The main job on the bundled default: synthesise the bundled mammogram (seed 20, image 4)\n"
@@ -67,13 +74,16 @@ int run_demo(int argc, char** argv) {
         step({"score", "--pred", pred.string(), "--truth", truth.string(), "--json",
                      (pred / "score.json").string(), "--froc", (pred / "froc.png").string()});
 
-    std::printf("\n%-8s %8s %16s %14s %20s\n", "method", "Dice", "MC sensitivity", "FP per image",
-                "cluster sensitivity");
+    std::printf("\n%-8s %8s %16s %14s %20s %12s  %s\n", "method", "Dice", "MC sensitivity", "FP per image",
+                "cluster sensitivity", "FP per cm2", "MC sensitivity at 0.1 / 0.3 / 1 FP per cm2 (mean)");
     for (const fs::path& pred : {cnn, classic}) {
         nlohmann::json s = read_json(pred / "score.json");
-        std::printf("%-8s %8.3f %16.3f %14.1f %20.3f\n", pred.filename().c_str(), s.at("dice").get<double>(),
-                    s.at("mc_sensitivity").get<double>(), s.at("fp_per_image").get<double>(),
-                    s.at("cluster_sensitivity").get<double>());
+        const nlohmann::json& at = s.at("froc_at_fp_per_cm2");
+        std::printf("%-8s %8.3f %16.3f %14.1f %20.3f %12s  %s / %s / %s (%s)\n", pred.filename().c_str(),
+                    s.at("dice").get<double>(), s.at("mc_sensitivity").get<double>(), s.at("fp_per_image").get<double>(),
+                    s.at("cluster_sensitivity").get<double>(), figure(s.at("false_mcs_per_cm2")).c_str(),
+                    figure(at.at("mc_sensitivity")[0]).c_str(), figure(at.at("mc_sensitivity")[1]).c_str(),
+                    figure(at.at("mc_sensitivity")[2]).c_str(), figure(at.at("mean")).c_str());
     }
     std::printf("\nlook at %s (overlay), %s (report), %s (ground truth)\n",
                 (cnn / (name + "_overlay.png")).string().c_str(),

@@ -1,7 +1,10 @@
 // apps/cli/cmd_score.cpp — `mcseg score`: predicted masks against ground truth, at the pixel, MC and
-// cluster levels, and the FROC curve over the probability maps (apps/evaluation/score_folders.h).
+// cluster levels, false MCs per cm² of breast, and the FROC curve over the probability maps
+// (apps/evaluation/score_folders.h).
 #include <cstdio>
 #include <fstream>
+#include <optional>
+#include <string>
 
 #include "apps/cli/args.h"
 #include "apps/cli/commands.h"
@@ -11,13 +14,39 @@
 namespace mcseg {
 namespace {
 
+// Two decimals, or n/a for a figure that is not known (an FP rate the FROC curve does not reach).
+std::string or_na(const std::optional<double>& v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.2f", v.value_or(0));
+    return v ? buf : "n/a";
+}
+
+// The line of per-cm² figures, or a note on stderr when a breast area is unknown.
+void print_per_cm2(const FolderScore& f) {
+    const std::optional<double> rate = f.false_mcs_per_cm2();
+    if (!rate) {
+        std::fprintf(stderr, "mcseg score: note: %s\n", f.area_note().c_str());
+        return;
+    }
+    std::printf("per cm² of breast (%.1f cm²): %.2f false MCs", *f.total_breast_cm2(), *rate);
+    if (!f.froc.empty()) {
+        const FrocAtRates at = froc_at_rates(f.froc);
+        std::printf("; FROC sensitivity %s / %s / %s at 0.1 / 0.3 / 1 FP/cm² (mean %s)", or_na(at.sensitivity[0]).c_str(),
+                    or_na(at.sensitivity[1]).c_str(), or_na(at.sensitivity[2]).c_str(), or_na(at.mean).c_str());
+    }
+    std::printf("\n");
+}
+
 int run_score(int argc, char** argv) {
     Args a(argc, argv, "mcseg score --pred DIR --truth DIR [--json FILE] [--froc FILE.png]",
            "Score predicted MC masks (NAME_mask.png in --pred, as mcseg segment writes them) against the\n"
            "ground truth (NAME_mask.png in --truth): pixel Dice, precision and recall; MC-wise\n"
            "sensitivity (a true MC is found when a predicted MC overlaps it) and false positives per\n"
            "image; cluster-wise sensitivity and false clusters per image; and, from NAME_prob.png, the\n"
-           "FROC curve (MC sensitivity against false positives per image over the threshold).");
+           "FROC curve (MC sensitivity against false positives per image over the threshold).\n"
+           "False MCs are also given per cm² of breast (the Otsu foreground of the truth image NAME.png\n"
+           "or NAME.dcm), with the FROC sensitivity at 0.1, 0.3 and 1 false MC per cm² (interpolated in\n"
+           "log FP rate; n/a where the curve does not reach the rate).");
     a.option("--pred", "DIR", "folder of predictions (mcseg segment --out)");
     a.option("--truth", "DIR", "folder of ground truth (mcseg synth --out)");
     a.option("--json", "FILE", "write the scores as JSON", "-");
@@ -33,6 +62,7 @@ int run_score(int argc, char** argv) {
                 (long long)total.found_mcs, (long long)total.true_mcs, total.false_mcs / n);
     std::printf("clusters: sensitivity %.4f (%lld of %lld)  false clusters per image %.2f\n", total.cluster_sensitivity(),
                 (long long)total.found_clusters, (long long)total.true_clusters, total.false_clusters / n);
+    print_per_cm2(f);
     if (a.given("--json")) {
         std::ofstream out(a.get("--json"));
         out << f.to_json().dump(2) << "\n";

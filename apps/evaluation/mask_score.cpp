@@ -3,7 +3,6 @@
 
 #include <set>
 
-#include "apps/imaging/labeling.h"
 #include "engine/error.h"
 
 namespace mcseg {
@@ -35,31 +34,16 @@ MaskScore score_masks(const std::vector<uint8_t>& pred, const std::vector<uint8_
                       int height, double spacing_mm, bool with_clusters) {
     if (pred.size() != truth.size() || pred.size() != size_t(width) * height)
         fail("score: prediction and truth masks differ in size");
-    MaskScore s;
-    Labeling lp = label_components(pred, width, height), lt = label_components(truth, width, height);
-    std::vector<bool> truth_found(lt.components.size() + 1, false), pred_hits(lp.components.size() + 1, false);
-    std::vector<std::set<int>> overlaps(lp.components.size() + 1);  // pred label -> truth labels it touches
-    for (size_t i = 0; i < pred.size(); ++i) {
-        bool p = pred[i] != 0, t = truth[i] != 0;
-        s.tp_px += p && t;
-        s.fp_px += p && !t;
-        s.fn_px += !p && t;
-        if (p && t) {
-            truth_found[lt.labels[i]] = true;
-            pred_hits[lp.labels[i]] = true;
-            overlaps[lp.labels[i]].insert(lt.labels[i]);
-        }
-    }
-    s.true_mcs = int64_t(lt.components.size());
-    s.pred_mcs = int64_t(lp.components.size());
-    for (size_t k = 1; k < truth_found.size(); ++k) s.found_mcs += truth_found[k];
-    for (size_t k = 1; k < pred_hits.size(); ++k) s.false_mcs += !pred_hits[k];
+    return score_masks(pred, SparseLabeling(truth, width, height), spacing_mm, with_clusters);
+}
 
-    if (!with_clusters) return s;
-    // Clusters match through their MCs: a predicted cluster finds every true cluster one of whose
-    // MCs one of its MCs overlaps; a predicted cluster that finds none is false.
-    auto tc = cluster_components(lt.components, spacing_mm), pc = cluster_components(lp.components, spacing_mm);
-    std::vector<int> truth_cluster(lt.components.size() + 1, -1);  // truth label -> its cluster
+// Clusters match through their MCs: a predicted cluster finds every true cluster one of whose
+// MCs one of its MCs overlaps; a predicted cluster that finds none is false.
+// overlaps: per predicted MC label, the true MC labels it touches.
+static void score_clusters(MaskScore& s, const std::vector<Component>& truth, const std::vector<Component>& pred,
+                           const std::vector<std::set<int>>& overlaps, double spacing_mm) {
+    auto tc = cluster_components(truth, spacing_mm), pc = cluster_components(pred, spacing_mm);
+    std::vector<int> truth_cluster(truth.size() + 1, -1);  // truth label -> its cluster
     for (size_t c = 0; c < tc.size(); ++c)
         for (int m : tc[c].members) truth_cluster[m + 1] = int(c);
     std::vector<bool> cluster_found(tc.size(), false);
@@ -76,6 +60,32 @@ MaskScore score_masks(const std::vector<uint8_t>& pred, const std::vector<uint8_
         s.false_clusters += !matched;
     }
     for (bool f : cluster_found) s.found_clusters += f;
+}
+
+MaskScore score_masks(const std::vector<uint8_t>& pred, const SparseLabeling& lt, double spacing_mm,
+                      bool with_clusters) {
+    const int width = lt.pixels().width(), height = lt.pixels().height();
+    if (pred.size() != size_t(width) * height) fail("score: prediction and truth masks differ in size");
+    MaskScore s;
+    const SparseLabeling lp(pred, width, height);
+    const auto &tcomp = lt.components(), &pcomp = lp.components();
+    std::vector<bool> truth_found(tcomp.size() + 1, false), pred_hits(pcomp.size() + 1, false);
+    std::vector<std::set<int>> overlaps(pcomp.size() + 1);  // pred label -> truth labels it touches
+    for (int32_t r = 0; r < int32_t(lp.pixels().size()); ++r) {  // the predicted pixels
+        const int32_t t = lt.label_at(lp.pixels().pixel(r)), p = lp.member_label(r);
+        if (!t) continue;
+        ++s.tp_px;
+        truth_found[t] = true;
+        pred_hits[p] = true;
+        overlaps[p].insert(t);
+    }
+    s.fp_px = int64_t(lp.pixels().size()) - s.tp_px;
+    s.fn_px = int64_t(lt.pixels().size()) - s.tp_px;
+    s.true_mcs = int64_t(tcomp.size());
+    s.pred_mcs = int64_t(pcomp.size());
+    for (size_t k = 1; k < truth_found.size(); ++k) s.found_mcs += truth_found[k];
+    for (size_t k = 1; k < pred_hits.size(); ++k) s.false_mcs += !pred_hits[k];
+    if (with_clusters) score_clusters(s, tcomp, pcomp, overlaps, spacing_mm);
     return s;
 }
 

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "apps/evaluation/sparse_labeling.h"
 #include "apps/segment/clusters.h"
 
 namespace mcseg {
@@ -33,5 +34,9 @@ struct MaskScore {
 // with_clusters = false skips the cluster level (the FROC sweep needs MCs only).
 MaskScore score_masks(const std::vector<uint8_t>& pred, const std::vector<uint8_t>& truth, int width,
                       int height, double spacing_mm, bool with_clusters = true);
+// The same with the truth already labelled, so that a caller scoring the same truth more than once
+// labels it once.
+MaskScore score_masks(const std::vector<uint8_t>& pred, const SparseLabeling& truth, double spacing_mm,
+                      bool with_clusters = true);
 
 }  // namespace mcseg

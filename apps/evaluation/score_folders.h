@@ -1,8 +1,14 @@
 // apps/evaluation/score_folders.h — `mcseg score`: every prediction NAME_mask.png of a folder (as
 // `mcseg segment` writes them) against NAME_mask.png of a folder of ground truth, at the pixel, MC
 // and cluster levels (evaluation/mask_score.h), and the FROC curve from the NAME_prob.png maps.
+//
+// False MCs are also counted per cm² of breast, as MC detection papers report them: the breast of
+// an image is the Otsu foreground (imaging/otsu.h breast_mask) of the truth image NAME.png or
+// NAME.dcm beside NAME_mask.png, its area pixels · spacing² / 100. Without that image the area is
+// unknown, never guessed: the per-cm² figures of that image, and of the whole folder, are left out.
 #pragma once
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,8 +20,16 @@ namespace mcseg {
 struct FolderScore {
     std::vector<std::string> names;   // the images, sorted
     std::vector<MaskScore> per_image;
+    std::vector<std::optional<double>> breast_cm2;  // per image; none when the truth has no image
     MaskScore total;
     std::vector<FrocPoint> froc;      // empty unless every prediction has its NAME_prob.png
+    // The total breast area and false MCs per cm² of it; none unless every area is known (and the
+    // total is not 0).
+    std::optional<double> total_breast_cm2() const;
+    std::optional<double> false_mcs_per_cm2() const;
+    // Why the per-cm² figures are missing ("" when they are not): which predictions have no truth
+    // image, or that no breast was found.
+    std::string area_note() const;
     nlohmann::ordered_json to_json() const;
 };
 
