@@ -1,0 +1,32 @@
+// apps/imaging/pixel_noise.cpp — see pixel_noise.h.
+#include "apps/imaging/pixel_noise.h"
+
+#include "apps/imaging/robust_noise.h"
+
+namespace mcseg {
+
+std::vector<float> noise_residual(const GrayImage& img) {
+    const int w = img.width, h = img.height;
+    std::vector<float> r(size_t(w) * h, 0.0f);
+#pragma omp parallel for schedule(static)
+    for (int y = 1; y < h - 1; ++y)
+        for (int x = 1; x < w - 1; ++x) {
+            auto v = [&](int dx, int dy) { return float(img.at(x + dx, y + dy)); };
+            const float corners = v(-1, -1) + v(1, -1) + v(-1, 1) + v(1, 1);
+            const float edges = v(0, -1) + v(-1, 0) + v(1, 0) + v(0, 1);
+            r[size_t(y) * w + x] = (corners - 2 * edges + 4 * v(0, 0)) / 6.0f;
+        }
+    return r;
+}
+
+double pixel_noise(const std::vector<float>& residual, const std::vector<uint8_t>& use, int width, int x0, int y0,
+                   int x1, int y1, int64_t* used) {
+    std::vector<float> sample;
+    for (int y = y0; y < y1; ++y)
+        for (int x = x0; x < x1; ++x)
+            if (use[size_t(y) * width + x]) sample.push_back(residual[size_t(y) * width + x]);
+    if (used) *used = int64_t(sample.size());
+    return mad_sigma(std::move(sample));
+}
+
+}  // namespace mcseg
