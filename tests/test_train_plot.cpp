@@ -39,3 +39,16 @@ TEST_CASE("train: chart maps the series range onto the plot box") {
         for (int x = 68; x <= 74; ++x) blue += c.get(x, y).b == 255 && c.get(x, y).r == 0;
     CHECK(blue > 0);
 }
+
+TEST_CASE("train: canvas text draws long numbers whole and survives non-ASCII bytes") {
+    Canvas c(400, 40);
+    c.text(2, 2, "1000000000", {0, 0, 0}, 1);
+    // The last '0' of the ten is drawn: some dark pixel right of the ninth character.
+    const int ninth = Canvas::text_width("000000000", 1);
+    bool last = false;
+    for (int y = 0; y < 20; ++y)
+        for (int x = 2 + ninth; x < 2 + ninth + 6; ++x) last = last || c.get(x, y).r == 0;
+    CHECK(last);
+    CHECK_NOTHROW(c.text(2, 20, "caf\xc3\xa9 \xe2\x80\x93 \xff", {0, 0, 0}, 1));
+    CHECK(Canvas::text_width("caf\xc3\xa9", 1) == Canvas::text_width("caf??", 1));
+}

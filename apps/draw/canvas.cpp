@@ -63,10 +63,24 @@ void Canvas::fill_rect(int x0, int y0, int x1, int y1, Rgb c) {
         for (int x = std::max(0, x0); x <= std::min(w_ - 1, x1); ++x) set(x, y, c);
 }
 
+namespace {
+
+// stb_easy_font knows the printable ASCII characters only and reads past its table for any other
+// byte (a UTF-8 file name, say): those become '?'.
+std::string printable(const std::string& s) {
+    std::string out = s;
+    for (char& ch : out)
+        if (ch != '\n' && (static_cast<unsigned char>(ch) < 32 || static_cast<unsigned char>(ch) > 126)) ch = '?';
+    return out;
+}
+
+}  // namespace
+
 void Canvas::text(int x, int y, const std::string& s, Rgb c, int scale) {
-    // stb_easy_font emits axis-aligned quads (4 vertices of 16 bytes: x, y, z floats + rgba).
-    std::vector<char> buf(s.size() * 300 + 64);
-    std::string copy = s;
+    // stb_easy_font emits axis-aligned quads (4 vertices of 16 bytes: x, y, z floats + rgba), at
+    // most about a dozen per character ("1000" overflowed a 300-byte-per-character buffer).
+    std::string copy = printable(s);
+    std::vector<char> buf(copy.size() * 1024 + 64);
     int quads = stb_easy_font_print(0, 0, copy.data(), nullptr, buf.data(), int(buf.size()));
     for (int q = 0; q < quads; ++q) {
         const float* v0 = reinterpret_cast<const float*>(buf.data() + q * 64);
@@ -77,7 +91,7 @@ void Canvas::text(int x, int y, const std::string& s, Rgb c, int scale) {
 }
 
 int Canvas::text_width(const std::string& s, int scale) {
-    std::string copy = s;
+    std::string copy = printable(s);
     return stb_easy_font_width(copy.data()) * scale;
 }
 

@@ -5,8 +5,8 @@
 // coefficients G(k) with Hermitian symmetry G(-k) = conj(G(k)), scaled by sqrt(P(k)), give a
 // real field after the inverse FFT. Two real fields come from one complex inverse FFT:
 // IFFT(H1 G1 + i H2 G2) has IFFT(H1 G1) as its real part and IFFT(H2 G2) as its imaginary part.
-// The FFT is a plain iterative radix-2 one; the grid is the next power of two in each direction
-// (the fields are periodic there, and the caller crops its window).
+// The FFT is apps/imaging/fft.h; the grid is the next power of two in each direction (the fields
+// are periodic there, and the caller crops its window).
 #pragma once
 #include <cstdint>
 #include <functional>
