@@ -73,6 +73,7 @@ std::string NetConfig::to_json() const {
                              {"filters", filters},      {"fc", fc},
                              {"dropout", tidy(dropout)}, {"bn_momentum", tidy(bn_momentum)},
                              {"bn_eps", tidy(bn_eps)}};
+    if (input != "breast-z") j["input"] = input;  // older weights have no key: breast-z
     return j.dump();
 }
 
@@ -91,6 +92,7 @@ NetConfig NetConfig::from_json(const std::string& text) {
         else if (key == "dropout") need(v.is_number(), "a number"), c.dropout = v.get<float>();
         else if (key == "bn_momentum") need(v.is_number(), "a number"), c.bn_momentum = v.get<float>();
         else if (key == "bn_eps") need(v.is_number(), "a number"), c.bn_eps = v.get<float>();
+        else if (key == "input") need(v.is_string(), "a string"), c.input = v.get<std::string>();
         else fail("network config: unknown key '", key, "'");
     }
     c.validate();

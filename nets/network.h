@@ -27,6 +27,9 @@ struct NetConfig {
     float dropout = 0.5f;
     float bn_momentum = 0.1f;
     float bn_eps = 1e-5f;
+    // The pixel normalisation of its input, "breast-z" or "local-noise": part of what the weights
+    // mean, so it travels with them (apps/imaging/normalise.h says what each is and checks it).
+    std::string input = "breast-z";
 
     // Throws mcseg::Error naming the problem (e.g. a valid net with N < 42).
     void validate() const;

@@ -79,7 +79,7 @@ TEST_CASE("train: mining stores each false positive once, and batches draw them 
     CHECK(s.detector_added <= 4 * 7);
     CHECK(mine_hard_negatives(o).detector_added == 0);  // the same negatives again: nothing new
 
-    PatchSet set(db, "train", "detector");
+    PatchSet set(db, "train", InputNorm::BreastZ, "detector");
     REQUIRE(set.hard().size() == size_t(s.detector_added));
     std::set<std::tuple<int, int, int>> hard;
     for (const auto& [cls, p] : set.hard()) {

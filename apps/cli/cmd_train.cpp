@@ -13,6 +13,7 @@
 #include "apps/terminal/progress.h"
 #include "apps/dataset/batch_sources.h"
 #include "apps/dataset/patch_db.h"
+#include "apps/imaging/normalise.h"
 #include "engine/error.h"
 #include "engine/safetensors.h"
 
@@ -71,6 +72,8 @@ std::unique_ptr<Trainer> new_run(const Args& a, Device device, DataSpec& data) {
     if (conv != "same" && conv != "valid") fail("--conv must be same or valid, not '", conv, "'");
     net.same = conv == "same";
     net.filters = int(a.get_int("--filters"));
+    net.input = a.get("--input");
+    parse_input_norm(net.input);
     net.validate();
     TrainConfig tc;
     tc.batch = int(a.get_int("--batch"));
@@ -106,6 +109,7 @@ int run_train(int argc, char** argv) {
     a.option("--patch", "N", "patch side; must match the database", "49");
     a.option("--conv", "MODE", "same (zero padding) or valid", "same");
     a.option("--filters", "F", "channels of every conv layer", "32");
+    a.option("--input", "NORM", "pixel normalisation: breast-z or local-noise (apps/imaging/normalise.h)", "breast-z");
     a.option("--db", "FILE", "patch database made by mcseg patches (required for a new run)", "-");
     a.option("--out", "DIR", "run folder: checkpoints, best weights, log, curves (new run)", "-");
     a.option("--resume", "DIR", "continue the run saved in DIR", "-");

@@ -56,7 +56,8 @@ DataSpec DataSpec::from_metadata(const std::map<std::string, std::string>& meta)
 
 TrainResult train_on_db(Trainer& trainer, const DataSpec& data, TrainObserver& observer, const std::atomic<bool>* stop) {
     const Task task = parse_task(data.kind);
-    PatchSet train_set(data.db, "train", data.hard_share > 0 ? data.kind : ""), val_set(data.db, "val");
+    const InputNorm input = parse_input_norm(trainer.network().config().input);
+    PatchSet train_set(data.db, "train", input, data.hard_share > 0 ? data.kind : ""), val_set(data.db, "val", input);
     SamplerConfig sc;
     sc.task = task;
     sc.batch = trainer.config().batch;

@@ -7,6 +7,7 @@
 #include <sys/mman.h>
 
 #include "apps/imaging/blur.h"
+#include "apps/imaging/otsu.h"
 #include "apps/imaging/robust_noise.h"
 #include "apps/io/image_folder.h"
 #include "engine/random.h"
@@ -40,7 +41,8 @@ Task parse_task(const std::string& s) {
 
 bool is_positive(Task t, int cls) { return t == Task::Detector ? cls >= 1 && cls <= 3 : cls == 1; }
 
-PatchSet::PatchSet(const std::string& db_path, const std::string& split, const std::string& hard_task) : split_(split) {
+PatchSet::PatchSet(const std::string& db_path, const std::string& split, InputNorm input, const std::string& hard_task)
+    : split_(split) {
     if (split != "train" && split != "val" && split != "test" && split != "all")
         fail("unknown split '", split, "' (expected train, val, test or all)");
     {
@@ -65,7 +67,12 @@ PatchSet::PatchSet(const std::string& db_path, const std::string& split, const s
             if (img.width != d.width || img.height != d.height)
                 fail("image '", d.image_path, "' is ", img.width, "x", img.height, ", the database says ", d.width, "x",
                      d.height);
-            pixels_[i] = huge_page_copy(img.pixels);
+            if (input == InputNorm::LocalNoise) {
+                pixels_[i] = huge_page_copy(local_noise_codes(img, breast_mask(img), d.spacing_mm));
+                images_[i].norm = kLocalNoiseCode;
+            } else {
+                pixels_[i] = huge_page_copy(img.pixels);
+            }
         } catch (const Error& e) {
 #pragma omp critical(patchset_error)
             if (error.empty()) error = e.what();

@@ -12,8 +12,9 @@
 //     multiple of 90 degrees and randomly mirrored (all 8 symmetries of the square keep the
 //     class: the centre stays the centre and distances are Euclidean);
 //   * batch t depends only on (seed, t): reproducible, and resumable with seek(t).
-// Pixel normalisation: PixelNorm::apply with the image's breast mean and std, stored in the
-// database (apps/imaging/normalise.h) — the transform the segmentation applies at inference.
+// Pixel normalisation (apps/imaging/normalise.h), the transform the segmentation applies at
+// inference: breast-z with the breast mean and std stored in the database, or local-noise, whose
+// codes are computed when the images are loaded.
 // Output (nets/batch.h): x [B, 1, N, N] float, y [B] float (0/1), cls [B] (1..4, for per-class
 // error tables); Sampler::where() and EvalSet::where() give each sample's image and centre
 // (e.g. to show misclassified patches beside their masks).
@@ -25,6 +26,7 @@
 #include <vector>
 
 #include "apps/dataset/patch_db.h"
+#include "apps/imaging/normalise.h"
 #include "engine/random.h"
 #include "nets/batch.h"
 
@@ -36,8 +38,10 @@ bool is_positive(Task t, int cls);         // label of class cls (1..4) for the 
 
 class PatchSet {
 public:
+    // input: the pixel normalisation (apps/imaging/normalise.h) of the network it feeds.
     // hard_task: also load that task's hard negatives (dataset/hard_negatives.h); "" for none.
-    PatchSet(const std::string& db_path, const std::string& split, const std::string& hard_task = "");
+    PatchSet(const std::string& db_path, const std::string& split, InputNorm input = InputNorm::BreastZ,
+             const std::string& hard_task = "");
     int patch() const { return patch_; }
     const std::string& split() const { return split_; }
     size_t count(int cls) const { return patches_[cls].size(); }  // cls 1..4

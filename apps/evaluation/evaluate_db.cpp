@@ -7,7 +7,7 @@ namespace mcseg {
 
 EvalResult evaluate_on_db(Network& net, Task task, const std::string& db, const std::string& split, size_t per_class,
                           uint64_t seed, std::vector<PatchOutcome>* outcomes) {
-    PatchSet set(db, split);
+    PatchSet set(db, split, parse_input_norm(net.config().input));
     check_patch_side(net.config(), set.patch(), "the patch database '" + db + "'");
     EvalSetSource data(set, task, per_class, seed);
     std::vector<ItemOutcome> items;

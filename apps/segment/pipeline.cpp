@@ -46,6 +46,9 @@ std::string shipped_weights(const std::string& dir, const std::string& kind) {
 
 void check_stage_networks(const Network& det, const Network& seg) {
     check_patch_side(det.config(), seg.config().patch, "the Segmentator", "the Detector");
+    if (det.config().input != seg.config().input)
+        fail("the Detector was trained on ", det.config().input, " input but the Segmentator on ", seg.config().input);
+    parse_input_norm(det.config().input);
 }
 
 std::vector<int> window_starts(int length, int n, int stride) {
@@ -102,9 +105,9 @@ SegmentResult segment_mammogram(const GrayImage& img, Network& det, Network& seg
     auto t = clock_type::now();
     SegmentResult r = start_result(img, opt);
     r.mode = opt.mode;
-    PixelNorm norm = masked_stats(img, r.breast);
+    const NetworkInput in = network_input(img, r.breast, r.spacing_mm, parse_input_norm(det.config().input));
     NormalisedImage src{w, h, std::vector<float>(img.pixels.size())};
-    for (size_t i = 0; i < src.px.size(); ++i) src.px[i] = norm.apply(img.pixels[i]);
+    for (size_t i = 0; i < src.px.size(); ++i) src.px[i] = in.norm.apply(in.samples[i]);
     const SummedArea breast_count(r.breast, w, h);  // "does this window hold breast?" in O(1)
     r.stages.push_back({"otsu", since(t), 0, 0});
 

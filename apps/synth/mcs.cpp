@@ -1,8 +1,8 @@
 // apps/synth/mcs.cpp — microcalcifications: shapes, sizes, contrasts, clusters (stages.h).
 //
 // Sizes: clusters of 6-40 MCs spanning 90-195 px at 0.07 mm (segmented real clusters, DESIGN §6),
-// scaled to the output spacing. A cluster draws its median MC area log-uniformly from 3-30 px at
-// 0.07 mm, each MC log-normally around it (down to 2.5 px at the output spacing); isolated MCs
+// scaled to the output spacing. A cluster draws its median MC area log-uniformly at
+// 0.07 mm (2.5-22 px), each MC log-normally around it (down to 2.5 px at the output spacing); isolated MCs
 // 2-150 px. These ranges put the annotated MCs of a set (after the visibility criterion, which
 // drops the faintest small ones) around the real mammogram measured for issue 14: median 21 px
 // at 0.05 mm (p10-p90 11-122). The earlier 11-160 px per-cluster medians (from DESIGN §6) gave a
@@ -14,8 +14,8 @@
 // blurred by the detector's point spread (Gaussian, sigma 0.6 px). The mask is the pixels at
 // least half covered (at least one pixel per MC). The peak contrast is a contrast-to-noise ratio
 // (CNR) times the local noise sigma (quantum; on film also grain and scanner noise referred
-// through the curve's slope), 2 to 25 for an MC 0.2 mm thick (a cluster's base 3-12, each MC
-// within a factor ~1.4 of it; isolated 2.5-12), proportionally more for thicker ones: the real
+// through the curve's slope), 2 to 25 for an MC 0.2 mm thick (a cluster's base 2.5-9, each MC
+// within a factor ~1.4 of it; isolated 2.5-9), up to twice that for thicker ones: the real
 // mammogram's MCs have a contrast of 3.9-8.8 times the pixel noise (p10-p90). The mask is what a radiologist would annotate, so
 // every MC in it must be visible: after acquisition, drop_invisible_mcs measures each MC in the
 // final pixels and removes from the mask those below the Rose criterion, with the noise measured
@@ -251,9 +251,10 @@ struct Scene {
         // Calcium attenuates in proportion to its thickness: the CNR drawn is that of an MC
         // 0.2 mm thick, and thicker ones are proportionally brighter (a coarse 1 mm MC is far
         // brighter than a 0.2 mm speck; with one contrast for all sizes, large MCs looked like
-        // soft blobs of glandular tissue). At most 1.5 (a very dense MC): on film's flat toe and
-        // shoulder no contrast would do.
-        const double thick_scale = std::max(1.0, m.thickness() * out.config.spacing_mm / 0.2);
+        // soft blobs of glandular tissue), but at most twice (the real mammogram's MCs keep within
+        // 3.9-8.8 times the noise whatever their size). The peak is at most 1.5 (a very dense
+        // MC): on film's flat toe and shoulder no contrast would do.
+        const double thick_scale = std::clamp(m.thickness() * out.config.spacing_mm / 0.2, 1.0, 2.0);
         const double sigma = det.sigma_a(an.sample(an.atten, cx, cy)),
                      peak = std::min(1.5, cnr * thick_scale * sigma);
         mc.peak_attenuation = peak;
@@ -316,10 +317,10 @@ void place_cluster(Scene& scene, Rng& rng, double len_scale) {
     // Span 90-195 px at 0.07 mm; larger clusters tend to spread more.
     const double span = len_scale * (90 + 105 * std::clamp(0.5 * rng.uniform() + 0.5 * (count - 6) / 34.0, 0.0, 1.0));
     const double ra = span / 2, rb = ra * rng.uniform(0.5, 1.0), rot = rng.uniform(0, M_PI);
-    // Median area 3-30 px at 0.07 mm (see the file's header), limited so `count` MCs fit.
-    double median = area_scale * rng.log_uniform(3, 30);
+    // Median area 2.5-22 px at 0.07 mm (see the file's header), limited so `count` MCs fit.
+    double median = area_scale * rng.log_uniform(2.5, 22);
     median = std::min(median, 0.35 * M_PI * ra * rb / count / 2.5);
-    const double cnr_base = rng.log_uniform(3, 12);
+    const double cnr_base = rng.log_uniform(2.5, 9);
     double mix[4] = {rng.uniform(0.2, 0.6), rng.uniform(0.1, 0.4), rng.uniform(0.05, 0.25), rng.uniform(0.0, 0.3)};
     double msum = mix[0] + mix[1] + mix[2] + mix[3];
     for (double& v : mix) v /= msum;
@@ -373,7 +374,7 @@ void place_isolated(Scene& scene, Rng& rng, double len_scale, int isolated) {
         McModel m = make_model(rng, area, draw_shape(rng, area, mix));
         double x, y;
         if (!breast_point(scene.an, rng, scene.W, scene.H, 40, x, y)) break;
-        placed += scene.render(m, x, y, rng.log_uniform(2.5, 12), -1, 20);
+        placed += scene.render(m, x, y, rng.log_uniform(2.5, 9), -1, 20);
     }
 }
 
