@@ -123,7 +123,7 @@ TEST_CASE("segment: scoring's one-pass FROC sweep equals scoring each threshold'
         GrayImage prob;
         std::vector<uint8_t> truth;
         random_case(seed, 90 + 10 * seed, 70, prob, truth);
-        sweep.add(prob, truth, 0.05);
+        sweep.add(prob, truth);
         for (size_t k = 0; k < want.size(); ++k) {
             std::vector<uint8_t> m(prob.pixels.size());
             for (size_t i = 0; i < m.size(); ++i) m[i] = prob.pixels[i] > sweep.thresholds()[k];
@@ -139,6 +139,29 @@ TEST_CASE("segment: scoring's one-pass FROC sweep equals scoring each threshold'
     }
     CHECK(want.front().false_mcs > want.back().false_mcs);  // the case does exercise the sweep
     CHECK(want.front().found_mcs > want.back().found_mcs);
+}
+
+TEST_CASE("segment: scoring's FROC sweep drops components smaller than the --min-mc area, as segment does") {
+    FrocSweep sweep;
+    std::vector<MaskScore> want(sweep.thresholds().size());
+    for (int seed = 4; seed <= 6; ++seed) {
+        GrayImage prob;
+        std::vector<uint8_t> truth;
+        random_case(seed, 100, 80, prob, truth);
+        sweep.add(prob, truth, 4);
+        for (size_t k = 0; k < want.size(); ++k) {
+            std::vector<uint8_t> m(prob.pixels.size());
+            for (size_t i = 0; i < m.size(); ++i) m[i] = prob.pixels[i] > sweep.thresholds()[k];
+            remove_small_components(m, prob.width, prob.height, 4);
+            want[k] += score_masks(m, truth, prob.width, prob.height, 0.05, false);
+        }
+    }
+    for (size_t k = 0; k < want.size(); ++k) {
+        const MaskScore &a = sweep.scores()[k], &b = want[k];
+        CAPTURE(k);
+        CHECK((a.true_mcs == b.true_mcs && a.found_mcs == b.found_mcs));
+        CHECK((a.pred_mcs == b.pred_mcs && a.false_mcs == b.false_mcs));
+    }
 }
 
 static FrocPoint at(double fp_per_cm2, double sensitivity) { return {0, sensitivity, 0, fp_per_cm2}; }

@@ -52,8 +52,10 @@ int run_score(int argc, char** argv) {
     a.option("--json", "FILE", "write the scores as JSON", "-");
     a.option("--froc", "FILE", "write the FROC curve as a PNG", "-");
     a.option("--pixel-spacing", "MM", "spacing when no JSON sidecar gives it", "0.05");
+    a.option("--min-mc", "MM", "FROC: drop predicted MCs smaller than a disc of this diameter, as segment does", "0.1");
     if (a.parse()) return 0;
-    const FolderScore f = score_folders(a.get("--pred"), a.get("--truth"), a.get_double("--pixel-spacing"));
+    const FolderScore f = score_folders(a.get("--pred"), a.get("--truth"), a.get_double("--pixel-spacing"),
+                                        a.get_double("--min-mc"));
     const MaskScore& total = f.total;
     const double n = double(f.names.size());
     std::printf("%zu images: Dice %.4f  precision %.4f  recall %.4f\n", f.names.size(), total.dice(), total.precision(),

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <utility>
 
 #include "engine/error.h"
 
@@ -17,34 +18,37 @@ FrocSweep::FrocSweep() : level_(65536) {
         level_[v] = int8_t(std::lower_bound(thresholds_.begin(), thresholds_.end(), v) - thresholds_.begin() - 1);
 }
 
-void FrocSweep::add(const GrayImage& prob, const std::vector<uint8_t>& truth, double) {
+void FrocSweep::add(const GrayImage& prob, const std::vector<uint8_t>& truth, int64_t min_area_px) {
     if (truth.size() != prob.pixels.size()) fail("score: prediction and truth masks differ in size");
-    add(prob, SparseLabeling(truth, prob.width, prob.height));
+    add(prob, SparseLabeling(truth, prob.width, prob.height), min_area_px);
 }
 
 namespace {
 
 // The predicted MCs of a growing mask {p > t} over a fixed set of candidate pixels: a union-find
-// over the members added so far (8-connected), each root knowing whether its component touches a
-// true MC, and the running counts score_masks would give for the mask.
+// over the members added so far (8-connected). Components smaller than min_area are not MCs (as
+// mcseg segment drops them, --min-mc) until they grow: each root knows its size, whether it
+// touches a true MC and, until it is big enough to count, which true MCs it touches. The running
+// counts are those score_masks would give for the mask with its small components removed (the
+// pixel counts are of the whole mask).
 class GrowingMask {
 public:
-    GrowingMask(const PixelSet& candidates, const SparseLabeling& truth)
-        : px_(candidates), truth_(truth), sets_(candidates.size()), added_(candidates.size(), 0),
-          hits_truth_(candidates.size(), 0), found_(truth.components().size() + 1, 0) {}
+    GrowingMask(const PixelSet& candidates, const SparseLabeling& truth, int64_t min_area)
+        : px_(candidates), truth_(truth), min_area_(std::max<int64_t>(1, min_area)), sets_(candidates.size()),
+          added_(candidates.size(), 0), hits_truth_(candidates.size(), 0), size_(candidates.size(), 0),
+          labels_(candidates.size()), found_(truth.components().size() + 1, 0) {}
 
     void add(int32_t node) {  // node: a member's rank in the candidates
         added_[node] = 1;
-        ++components_;
+        size_[node] = 1;
         if (const int32_t l = truth_.label_at(px_.pixel(node))) {
             ++tp_px_;
             hits_truth_[node] = 1;
-            found_mcs_ += !found_[l];
-            found_[l] = 1;
+            labels_[node].push_back(l);
         } else {
             ++fp_px_;
-            ++false_components_;
         }
+        count_in(node);
         const int x = px_.pixel(node) % px_.width(), y = px_.pixel(node) / px_.width();
         for (int dy = -1; dy <= 1; ++dy)
             for (int dx = -1; dx <= 1; ++dx)
@@ -65,28 +69,52 @@ public:
     }
 
 private:
+    bool counted(int32_t root) const { return size_[root] >= min_area_; }
+
+    // A root's contribution to the counts; an MC's true MCs are found once it counts.
+    void count_in(int32_t root) {
+        if (!counted(root)) return;
+        ++components_;
+        false_components_ += !hits_truth_[root];
+        for (int32_t l : labels_[root]) found_mcs_ += !std::exchange(found_[l], 1);
+        labels_[root].clear();
+        labels_[root].shrink_to_fit();
+    }
+    void count_out(int32_t root) {
+        if (!counted(root)) return;
+        --components_;
+        false_components_ -= !hits_truth_[root];
+    }
+
     void unite(int32_t a, int32_t b) {
         a = sets_.find(a);
         b = sets_.find(b);
         if (a == b) return;
-        --components_;
-        // Two false components merge into one false one; a false one joining a hit one stops being false.
-        const bool ha = hits_truth_[a], hb = hits_truth_[b];
-        false_components_ -= !ha + !hb - !(ha || hb);
-        hits_truth_[sets_.link(a, b)] = ha || hb;
+        count_out(a);
+        count_out(b);
+        const int32_t r = sets_.link(a, b), other = r == a ? b : a;
+        size_[r] += size_[other];
+        hits_truth_[r] = hits_truth_[r] || hits_truth_[other];
+        if (labels_[r].size() < labels_[other].size()) std::swap(labels_[r], labels_[other]);
+        labels_[r].insert(labels_[r].end(), labels_[other].begin(), labels_[other].end());
+        labels_[other].clear();
+        count_in(r);
     }
 
     const PixelSet& px_;
     const SparseLabeling& truth_;
+    int64_t min_area_;
     DisjointSets sets_;
-    std::vector<uint8_t> added_, hits_truth_;  // per candidate; hits_truth_ is kept at roots
-    std::vector<uint8_t> found_;               // per true MC label
+    std::vector<uint8_t> added_, hits_truth_;   // per candidate; hits_truth_ is kept at roots
+    std::vector<int64_t> size_;                 // at roots
+    std::vector<std::vector<int32_t>> labels_;  // at roots not yet counted: the true MCs touched
+    std::vector<uint8_t> found_;                // per true MC label
     int64_t tp_px_ = 0, fp_px_ = 0, found_mcs_ = 0, components_ = 0, false_components_ = 0;
 };
 
 }  // namespace
 
-void FrocSweep::add(const GrayImage& prob, const SparseLabeling& truth) {
+void FrocSweep::add(const GrayImage& prob, const SparseLabeling& truth, int64_t min_area_px) {
     if (truth.pixels().width() != prob.width || truth.pixels().height() != prob.height ||
         prob.pixels.size() != size_t(prob.width) * prob.height)
         fail("score: prediction and truth masks differ in size");
@@ -100,7 +128,7 @@ void FrocSweep::add(const GrayImage& prob, const SparseLabeling& truth) {
     std::vector<size_t> next(start.begin(), start.end() - 1);
     for (size_t r = 0; r < above.size(); ++r) order[next[level_[prob.pixels[above.pixel(int32_t(r))]]]++] = int32_t(r);
     // Highest threshold first: its mask is the pixels of its level and of every level above it.
-    GrowingMask mask(above, truth);
+    GrowingMask mask(above, truth, min_area_px);
     for (int k = levels - 1; k >= 0; --k) {
         for (size_t j = start[k]; j < start[k + 1]; ++j) mask.add(order[j]);
         scores_[k] += mask.score();

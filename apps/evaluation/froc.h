@@ -1,7 +1,8 @@
 // apps/evaluation/froc.h — the FROC curve: MC-wise sensitivity against false positives per image
 // (and per cm² of breast, when the breast areas are known) as the threshold on the probability
-// maps (NAME_prob.png, probability × 255) sweeps 0.05..0.95. Each threshold's mask {p > t} is
-// scored as a prediction (evaluation/mask_score.h, MCs only).
+// maps (NAME_prob.png, probability × 255) sweeps 0.05..0.95. Each threshold's mask {p > t}, with
+// its components smaller than mcseg segment's --min-mc removed, is scored as a prediction
+// (evaluation/mask_score.h, MCs only), so the curve passes through the mask segment writes.
 //
 // The sweep labels each image once, not once per threshold: the masks are nested ({p > t} grows as
 // t falls), so the pixels above the lowest threshold are added in order of falling probability to a
@@ -29,10 +30,11 @@ struct FrocPoint {
 class FrocSweep {
 public:
     FrocSweep();
-    // One image: its probability map and its true MC mask (width*height, non-zero = MC).
-    void add(const GrayImage& probability, const std::vector<uint8_t>& truth, double spacing_mm);
+    // One image: its probability map and its true MC mask (width*height, non-zero = MC). Predicted
+    // components of fewer than min_area_px pixels are not MCs (mcseg segment's --min-mc).
+    void add(const GrayImage& probability, const std::vector<uint8_t>& truth, int64_t min_area_px = 1);
     // The same with the truth already labelled.
-    void add(const GrayImage& probability, const SparseLabeling& truth);
+    void add(const GrayImage& probability, const SparseLabeling& truth, int64_t min_area_px = 1);
     // The curve over the `images` added; breast_cm2: their total breast area, when known (and > 0).
     std::vector<FrocPoint> points(size_t images, std::optional<double> breast_cm2 = std::nullopt) const;
     // Per threshold (ascending, on the 8-bit probability), the MC-level scores summed over the images.

@@ -6,6 +6,7 @@
 #include "apps/imaging/otsu.h"
 #include "apps/io/image.h"
 #include "apps/io/image_folder.h"
+#include "apps/segment/pipeline.h"
 #include "engine/error.h"
 
 namespace mcseg {
@@ -51,7 +52,8 @@ ordered_json or_null(std::optional<double> v) { return v ? ordered_json(*v) : or
 
 }  // namespace
 
-FolderScore score_folders(const std::string& pred, const std::string& truth, double default_spacing_mm) {
+FolderScore score_folders(const std::string& pred, const std::string& truth, double default_spacing_mm,
+                          double min_mc_mm) {
     FolderScore f;
     f.names = mask_names(pred);
     if (!fs::is_directory(truth)) fail("'", truth, "' is not a folder");
@@ -75,7 +77,7 @@ FolderScore score_folders(const std::string& pred, const std::string& truth, dou
         if (!have_prob) continue;
         const GrayImage prob = read_png_gray(prob_path);
         if (prob.width != w || prob.height != h) fail("'", prob_path, "' does not match the mask size");
-        froc.add(prob, truth_mcs);
+        froc.add(prob, truth_mcs, min_mc_area_px(min_mc_mm, spacing));
     }
     if (have_prob) f.froc = froc.points(f.names.size(), f.total_breast_cm2());
     return f;

@@ -40,6 +40,11 @@ void SegmentOptions::validate() const {
         fail("the Segmentator threshold must be between 0 and 1, got ", segmentator_threshold);
 }
 
+int64_t min_mc_area_px(double min_mc_mm, double spacing_mm) {
+    const double side_px = min_mc_mm / spacing_mm;
+    return int64_t(std::ceil(M_PI / 4 * side_px * side_px));
+}
+
 std::string shipped_weights(const std::string& dir, const std::string& kind) {
     return (std::filesystem::path(dir) / (kind + "-n49-same.safetensors")).string();
 }
@@ -147,8 +152,7 @@ SegmentResult segment_mammogram(const GrayImage& img, Network& det, Network& seg
         r.probability[pixels[i]] = uint8_t(std::lround(255.0f * p[i]));
         r.mask[pixels[i]] = p[i] > opt.segmentator_threshold;
     }
-    const double min_side_px = opt.min_mc_mm / r.spacing_mm;
-    remove_small_components(r.mask, w, h, int(std::ceil(M_PI / 4 * min_side_px * min_side_px)));
+    remove_small_components(r.mask, w, h, int(min_mc_area_px(opt.min_mc_mm, r.spacing_mm)));
     r.stages.push_back({"segmentator", since(t), r.candidate_pixels, gflop});
 
     // 4. MCs and clusters.

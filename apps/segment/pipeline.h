@@ -83,6 +83,9 @@ SegmentResult segment_mammogram(const GrayImage& img, Network& detector, Network
 // detection threshold maps to 127.5 (the CNN's 0.5), so `mcseg score` sweeps both alike.
 SegmentResult segment_dog(const GrayImage& img, const DogParams& params, const SegmentOptions& opt);
 
+// The smallest MC, in pixels: a disc of min_mc_mm diameter (SegmentOptions::min_mc_mm).
+int64_t min_mc_area_px(double min_mc_mm, double spacing_mm);
+
 // The shipped weights of a stage: DIR/detector-n49-same.safetensors, DIR/segmentator-n49-same...
 std::string shipped_weights(const std::string& dir, const std::string& kind);
 
