@@ -34,34 +34,40 @@ void gaussian_blur(std::vector<float>& img, int W, int H, double sigma) {
     }
 }
 
+float CoarseGrid::at(int x, int y) const {
+    const double gy = std::clamp((y + 0.5) / f - 0.5, 0.0, height - 1.0), gx = std::clamp((x + 0.5) / f - 0.5, 0.0, width - 1.0);
+    const int y0 = int(gy), y1 = std::min(y0 + 1, height - 1), x0 = int(gx), x1 = std::min(x0 + 1, width - 1);
+    const float fy = float(gy - y0), fx = float(gx - x0);
+    const float* r0 = &v[size_t(y0) * width];
+    const float* r1 = &v[size_t(y1) * width];
+    return (r0[x0] * (1 - fx) + r0[x1] * fx) * (1 - fy) + (r1[x0] * (1 - fx) + r1[x1] * fx) * fy;
+}
+
+CoarseGrid coarse_average(const std::vector<float>& img, int W, int H, int f) {
+    CoarseGrid g;
+    g.f = f;
+    g.width = (W + f - 1) / f;
+    g.height = (H + f - 1) / f;
+    g.v.assign(size_t(g.width) * g.height, 0.0f);
+    std::vector<float> count(g.v.size(), 0.0f);
+    for (int y = 0; y < H; ++y)
+        for (int x = 0; x < W; ++x) {
+            const size_t c = size_t(y / f) * g.width + x / f;
+            g.v[c] += img[size_t(y) * W + x];
+            count[c] += 1;
+        }
+    for (size_t c = 0; c < g.v.size(); ++c) g.v[c] /= count[c];
+    return g;
+}
+
 void gaussian_blur_coarse(std::vector<float>& img, int W, int H, double sigma) {
     const int f = int(sigma / 4);
     if (f < 2) return gaussian_blur(img, W, H, sigma);
-    const int cw = (W + f - 1) / f, ch = (H + f - 1) / f;
-    std::vector<float> coarse(size_t(cw) * ch, 0.0f), count(coarse.size(), 0.0f);
-    for (int y = 0; y < H; ++y)
-        for (int x = 0; x < W; ++x) {
-            const size_t c = size_t(y / f) * cw + x / f;
-            coarse[c] += img[size_t(y) * W + x];
-            count[c] += 1;
-        }
-    for (size_t c = 0; c < coarse.size(); ++c) coarse[c] /= count[c];
-    gaussian_blur(coarse, cw, ch, sigma / f);
+    CoarseGrid g = coarse_average(img, W, H, f);
+    gaussian_blur(g.v, g.width, g.height, sigma / f);
 #pragma omp parallel for schedule(static)
-    for (int y = 0; y < H; ++y) {
-        // Block centres sit at (k + 0.5) f - 0.5 in fine pixels.
-        const double gy = std::clamp((y + 0.5) / f - 0.5, 0.0, ch - 1.0);
-        const int y0 = std::min(int(gy), ch - 1), y1 = std::min(y0 + 1, ch - 1);
-        const float fy = float(gy - y0);
-        for (int x = 0; x < W; ++x) {
-            const double gx = std::clamp((x + 0.5) / f - 0.5, 0.0, cw - 1.0);
-            const int x0 = std::min(int(gx), cw - 1), x1 = std::min(x0 + 1, cw - 1);
-            const float fx = float(gx - x0);
-            const float* r0 = &coarse[size_t(y0) * cw];
-            const float* r1 = &coarse[size_t(y1) * cw];
-            img[size_t(y) * W + x] = (r0[x0] * (1 - fx) + r0[x1] * fx) * (1 - fy) + (r1[x0] * (1 - fx) + r1[x1] * fx) * fy;
-        }
-    }
+    for (int y = 0; y < H; ++y)
+        for (int x = 0; x < W; ++x) img[size_t(y) * W + x] = g.at(x, y);
 }
 
 }  // namespace mcseg

@@ -8,7 +8,17 @@ namespace mcseg {
 
 void gaussian_blur(std::vector<float>& img, int width, int height, double sigma);
 
-// The same for a wide sigma (millimetres of a mammogram: tens of pixels), computed on a grid f
+// An image averaged over f x f blocks (the last ones clipped at the border), read back anywhere
+// by bilinear interpolation between block centres (block k's centre is at (k + 0.5) f - 0.5).
+struct CoarseGrid {
+    int width = 0, height = 0, f = 1;  // of the grid, and the block side in fine pixels
+    std::vector<float> v;
+    float at(int x, int y) const;      // at fine pixel (x, y)
+};
+// The f x f block means of img.
+CoarseGrid coarse_average(const std::vector<float>& img, int width, int height, int f);
+
+// The same blur for a wide sigma (millimetres of a mammogram: tens of pixels), computed on a grid f
 // times coarser (f = floor(sigma / 4), pixels averaged in f x f blocks), blurred there with
 // sigma / f and brought back by bilinear interpolation: the low-pass result is smooth, so this
 // costs 1/f^2 of the work for an error far below the image's noise. Small sigmas blur directly.

@@ -20,10 +20,10 @@ std::vector<float> noise_residual(const GrayImage& img) {
 }
 
 double pixel_noise(const std::vector<float>& residual, const std::vector<uint8_t>& use, int width, int x0, int y0,
-                   int x1, int y1, int64_t* used) {
+                   int x1, int y1, int64_t* used, int stride) {
     std::vector<float> sample;
-    for (int y = y0; y < y1; ++y)
-        for (int x = x0; x < x1; ++x)
+    for (int y = y0; y < y1; y += stride)
+        for (int x = x0; x < x1; x += stride)
             if (use[size_t(y) * width + x]) sample.push_back(residual[size_t(y) * width + x]);
     if (used) *used = int64_t(sample.size());
     return mad_sigma(std::move(sample));
