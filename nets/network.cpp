@@ -59,6 +59,7 @@ void NetConfig::validate() const {
     if (!(bn_momentum >= 0.0f && bn_momentum <= 1.0f))
         fail("network: bn_momentum must be in [0, 1], got ", bn_momentum);
     if (!(bn_eps > 0.0f)) fail("network: bn_eps must be positive, got ", bn_eps);
+    if (!(spacing_mm >= 0 && spacing_mm < 10)) fail("network: spacing_mm must be in [0, 10), got ", spacing_mm);
 }
 
 // The double that prints like the float (0.1f -> 0.1, not 0.10000000149011612).
@@ -74,6 +75,7 @@ std::string NetConfig::to_json() const {
                              {"dropout", tidy(dropout)}, {"bn_momentum", tidy(bn_momentum)},
                              {"bn_eps", tidy(bn_eps)}};
     if (input != "breast-z") j["input"] = input;  // older weights have no key: breast-z
+    if (spacing_mm > 0) j["spacing_mm"] = spacing_mm;
     return j.dump();
 }
 
@@ -93,6 +95,7 @@ NetConfig NetConfig::from_json(const std::string& text) {
         else if (key == "bn_momentum") need(v.is_number(), "a number"), c.bn_momentum = v.get<float>();
         else if (key == "bn_eps") need(v.is_number(), "a number"), c.bn_eps = v.get<float>();
         else if (key == "input") need(v.is_string(), "a string"), c.input = v.get<std::string>();
+        else if (key == "spacing_mm") need(v.is_number(), "a number"), c.spacing_mm = v.get<double>();
         else fail("network config: unknown key '", key, "'");
     }
     c.validate();

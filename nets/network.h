@@ -30,6 +30,9 @@ struct NetConfig {
     // The pixel normalisation of its input, "breast-z" or "local-noise": part of what the weights
     // mean, so it travels with them (apps/imaging/normalise.h says what each is and checks it).
     std::string input = "breast-z";
+    // The pixel spacing of the images it was trained on, in mm (0: not recorded); inference
+    // resamples other images to it (apps/segment/pipeline.h).
+    double spacing_mm = 0;
 
     // Throws mcseg::Error naming the problem (e.g. a valid net with N < 42).
     void validate() const;

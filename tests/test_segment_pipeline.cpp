@@ -129,3 +129,31 @@ TEST_CASE("segment: bad inputs are clear errors") {
     CHECK(run_cli({"segment", "--out", out}).find("no image") != std::string::npos);
     fs::remove_all(dir);
 }
+
+TEST_CASE("segment: an image at another spacing runs at the networks' spacing and comes back to its own grid") {
+    SynthConfig cfg;
+    cfg.width = 300;
+    cfg.height = 360;
+    cfg.spacing_mm = 0.07;
+    const GrayImage img = gray_image(synthesize(cfg, 5, 0));
+    NetConfig c = small_net(29);
+    c.spacing_mm = 0.05;
+    Network det(c, 1), seg(c, 2);
+    SegmentOptions opt;
+    opt.detector_threshold = 0.0;  // the whole breast is a candidate
+    const SegmentResult r = segment_mammogram(img, det, seg, opt);
+    CHECK(r.width == img.width);
+    CHECK(r.height == img.height);
+    CHECK(r.spacing_mm == doctest::Approx(0.07));
+    CHECK(std::any_of(r.stages.begin(), r.stages.end(), [](const SegmentStage& s) { return s.name == "resample"; }));
+    // At 0.07 / 0.05 = 1.4 the networks saw about 1.4^2 as many windows as at the image's own size.
+    opt.resample = false;
+    const SegmentResult own = segment_mammogram(img, det, seg, opt);
+    CHECK(std::none_of(own.stages.begin(), own.stages.end(), [](const SegmentStage& s) { return s.name == "resample"; }));
+    CHECK(double(r.windows) / double(own.windows) == doctest::Approx(1.96).epsilon(0.2));
+    CHECK(double(r.candidate_pixels) == doctest::Approx(double(std::count(r.breast.begin(), r.breast.end(), uint8_t(1)))).epsilon(0.01));
+    // Networks of unrecorded spacing run on the image as it is.
+    Network det0(small_net(29), 1), seg0(small_net(29), 2);
+    opt.resample = true;
+    CHECK(segment_mammogram(img, det0, seg0, opt).windows == own.windows);
+}

@@ -41,6 +41,7 @@ SegmentOptions segment_options(const Args& a) {
     if (opt.min_mc_mm < 0) fail("--min-mc must be >= 0");
     opt.override_spacing_mm = a.get_double("--pixel-spacing");
     opt.whole_image = a.get_flag("--roi");
+    opt.resample = !a.get_flag("--no-resample");
     if (opt.override_spacing_mm < 0) fail("--pixel-spacing must be positive");
     opt.batch = int(a.get_int("--batch"));
     opt.mode = a.get("--mode");
@@ -128,6 +129,7 @@ int run_segment(int argc, char** argv) {
     a.option("--device", "D", "cpu, cuda or auto", "auto");
     a.option("--pixel-spacing", "MM", "pixel spacing in mm (default: from the DICOM, else 0.05)", "0");
     a.flag("--roi", "the images are crops of tissue: keep every pixel (no background removal)");
+    a.flag("--no-resample", "run the networks at the image's own spacing even when they were trained at another");
     a.option("--detector-threshold", "P", "window is a candidate above this probability", "0.5");
     a.option("--threshold", "P", "pixel is MC above this Segmentator probability", "0.5");
     a.option("--min-mc", "MM", "drop MCs smaller than a disc of this diameter (mm)", "0.1");

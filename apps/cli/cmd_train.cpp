@@ -91,7 +91,9 @@ std::unique_ptr<Trainer> new_run(const Args& a, Device device, DataSpec& data) {
     data.intensity_augment = a.get_flag("--intensity-augment");
     parse_task(data.kind);
     parse_quota(data.quota);
-    check_patch_side(net, PatchDbReader(data.db).patch(), "the patch database '" + data.db + "'");
+    const PatchDbReader db(data.db);
+    check_patch_side(net, db.patch(), "the patch database '" + data.db + "'");
+    net.spacing_mm = db.median_spacing("train");
     auto trainer = std::make_unique<Trainer>(net, tc, a.get("--out"), device, data.metadata());
     if (a.given("--init")) trainer->init_from(a.get("--init"));
     return trainer;

@@ -84,6 +84,8 @@ public:
     // Patches of those images by class, images indexed as in images(split). Each list ordered
     // by (image, y, x).
     PerClass<std::vector<DbPatch>> patches(const std::string& split) const;
+    // The median pixel spacing of a split's images (mm).
+    double median_spacing(const std::string& split) const;
     // Hard negatives of `task` ("detector" | "segmentator", dataset/hard_negatives.h) in those
     // images, by class (C1 empty); none when the database has no such table.
     PerClass<std::vector<DbPatch>> hard_negatives(const std::string& split, const std::string& task) const;

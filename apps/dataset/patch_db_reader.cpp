@@ -102,6 +102,14 @@ PerClass<std::vector<DbPatch>> PatchDbReader::patches(const std::string& split) 
     return by_class(s, images(split), path_);
 }
 
+double PatchDbReader::median_spacing(const std::string& split) const {
+    std::vector<double> s;
+    for (const DbImage& d : images(split)) s.push_back(d.spacing_mm);
+    if (s.empty()) fail("patch database '", path_, "' has no images in split '", split, "'");
+    std::nth_element(s.begin(), s.begin() + s.size() / 2, s.end());
+    return s[s.size() / 2];
+}
+
 PerClass<std::vector<DbPatch>> PatchDbReader::hard_negatives(const std::string& split, const std::string& task) const {
     Stmt table(db_, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'hard_negatives'", path_);
     if (!table.step()) return {};

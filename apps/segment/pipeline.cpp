@@ -9,6 +9,7 @@
 
 #include "apps/imaging/normalise.h"
 #include "apps/imaging/otsu.h"
+#include "apps/imaging/resample.h"
 #include "apps/segment/dense.h"
 #include "apps/segment/exact.h"
 #include "apps/imaging/summed_area.h"
@@ -51,6 +52,9 @@ std::string shipped_weights(const std::string& dir, const std::string& kind) {
 
 void check_stage_networks(const Network& det, const Network& seg) {
     check_patch_side(det.config(), seg.config().patch, "the Segmentator", "the Detector");
+    if (det.config().spacing_mm != seg.config().spacing_mm)
+        fail("the Detector was trained at ", det.config().spacing_mm, " mm but the Segmentator at ",
+             seg.config().spacing_mm, " mm");
     if (det.config().input != seg.config().input)
         fail("the Detector was trained on ", det.config().input, " input but the Segmentator on ", seg.config().input);
     parse_input_norm(det.config().input);
@@ -68,14 +72,19 @@ namespace {
 using clock_type = std::chrono::steady_clock;
 double since(clock_type::time_point t) { return std::chrono::duration<double>(clock_type::now() - t).count(); }
 
+// The pixel spacing an image is segmented at: --pixel-spacing, else its own, else the default.
+double image_spacing(const GrayImage& img, const SegmentOptions& opt) {
+    return opt.override_spacing_mm > 0 ? opt.override_spacing_mm
+           : img.pixel_spacing_mm > 0  ? img.pixel_spacing_mm
+                                       : opt.default_spacing_mm;
+}
+
 // Size, spacing and the Otsu breast mask: the first stage of both methods.
 SegmentResult start_result(const GrayImage& img, const SegmentOptions& opt) {
     SegmentResult r;
     r.width = img.width;
     r.height = img.height;
-    r.spacing_mm = opt.override_spacing_mm > 0 ? opt.override_spacing_mm
-                   : img.pixel_spacing_mm > 0  ? img.pixel_spacing_mm
-                                               : opt.default_spacing_mm;
+    r.spacing_mm = image_spacing(img, opt);
     r.breast = breast_mask(img, opt.whole_image);
     if (std::find(r.breast.begin(), r.breast.end(), uint8_t(1)) == r.breast.end())
         fail("no breast found: the image is uniform (all background)");
@@ -97,12 +106,10 @@ std::vector<float> probabilities(Network& net, const NormalisedImage& img, const
                                : exact_probabilities(net, img, at, opt.batch, gflop, progress);
 }
 
-}  // namespace
-
-SegmentResult segment_mammogram(const GrayImage& img, Network& det, Network& seg, const SegmentOptions& opt,
-                                SegmentProgress progress, void* user) {
+// The pipeline at the image's own pixel size.
+SegmentResult segment_as_is(const GrayImage& img, Network& det, Network& seg, const SegmentOptions& opt,
+                            SegmentProgress progress, void* user) {
     const int n = det.config().patch, w = img.width, h = img.height;
-    check_stage_networks(det, seg);
     if (w < n || h < n) fail("the image (", w, "x", h, ") is smaller than the ", n, "x", n, " patch");
     opt.validate();
 
@@ -158,6 +165,53 @@ SegmentResult segment_mammogram(const GrayImage& img, Network& det, Network& seg
     // 4. MCs and clusters.
     finish_result(img, r);
     return r;
+}
+
+// The mask of a probability map on the candidates: above the threshold, specks removed.
+void make_mask(SegmentResult& r, const SegmentOptions& opt) {
+    r.mask.assign(r.probability.size(), 0);
+    const int t = int(std::floor(255.0 * opt.segmentator_threshold));
+    for (size_t i = 0; i < r.mask.size(); ++i) r.mask[i] = r.candidates[i] && r.probability[i] > t;
+    remove_small_components(r.mask, r.width, r.height, int(min_mc_area_px(opt.min_mc_mm, r.spacing_mm)));
+}
+
+// The pipeline on img resampled by s (to the networks' spacing), its results brought back.
+SegmentResult segment_resampled(const GrayImage& img, double s, Network& det, Network& seg, const SegmentOptions& opt,
+                                SegmentProgress progress, void* user) {
+    auto t = clock_type::now();
+    SegmentResult r = start_result(img, opt);
+    GrayImage work = resample_image(img, s);
+    SegmentOptions o = opt;
+    o.override_spacing_mm = r.spacing_mm / s;
+    const double resample_seconds = since(t);
+    SegmentResult at = segment_as_is(work, det, seg, o, progress, user);
+    t = clock_type::now();
+    r.mode = at.mode;
+    r.windows = at.windows;
+    r.positive_windows = at.positive_windows;
+    for (auto [x0, y0] : at.positive_at) r.positive_at.push_back({int(x0 / s), int(y0 / s)});
+    r.probability = resample_map(at.probability, work.width, work.height, r.width, r.height);
+    std::vector<uint8_t> cand = resample_map(at.candidates, work.width, work.height, r.width, r.height);
+    r.candidates.assign(cand.size(), 0);
+    for (size_t i = 0; i < cand.size(); ++i) r.candidates[i] = cand[i] > 0 && r.breast[i];
+    r.candidate_pixels = int64_t(std::count(r.candidates.begin(), r.candidates.end(), uint8_t(1)));
+    make_mask(r, opt);
+    r.stages = at.stages;
+    r.stages.pop_back();  // its labelling, at the other scale
+    r.stages.push_back({"resample", resample_seconds + since(t), 0, 0});
+    finish_result(img, r);
+    return r;
+}
+
+}  // namespace
+
+SegmentResult segment_mammogram(const GrayImage& img, Network& det, Network& seg, const SegmentOptions& opt,
+                                SegmentProgress progress, void* user) {
+    check_stage_networks(det, seg);
+    const double spacing = image_spacing(img, opt), trained = det.config().spacing_mm;
+    if (opt.resample && trained > 0 && std::abs(spacing / trained - 1) > 0.02)
+        return segment_resampled(img, spacing / trained, det, seg, opt, progress, user);
+    return segment_as_is(img, det, seg, opt, progress, user);
 }
 
 SegmentResult segment_dog(const GrayImage& img, const DogParams& params, const SegmentOptions& opt) {

@@ -47,6 +47,9 @@ struct SegmentOptions {
     double default_spacing_mm = 0.05;    // when the image does not carry its spacing
     double override_spacing_mm = 0;      // > 0: use this spacing whatever the image says
     bool whole_image = false;            // the image is a crop of tissue: no background removal
+    // Resample an image whose spacing differs (by more than 2 %) from the networks' training
+    // spacing (NetConfig::spacing_mm, when recorded) to it, run there, and bring the results back.
+    bool resample = true;
     void validate() const;               // a clear Error for a bad mode, batch or tile
 };
 
@@ -74,6 +77,9 @@ struct SegmentResult {
     double gflop() const;
 };
 
+// At a spacing other than the networks' (see SegmentOptions::resample) the two networks run on the
+// resampled image; the probability map and the candidate region come back to the image's own
+// grid (bilinear), where the mask, the MCs and the clusters are made as usual.
 SegmentResult segment_mammogram(const GrayImage& img, Network& detector, Network& segmentator,
                                 const SegmentOptions& opt, SegmentProgress progress = nullptr,
                                 void* user = nullptr);
