@@ -46,6 +46,17 @@ double NetConfig::head_flops() const {
     return 2.0 * filters * side * side * fc + 2.0 * fc * 2;
 }
 
+double NetConfig::state_floats() const {
+    const double f = filters, side = final_side();
+    const double convs = 9.0 * f + f + 5 * (9.0 * f * f + f);
+    const double fcs = double(fc) * f * side * side + fc + 2.0 * fc + 2;
+    return convs + fcs + 4.0 * (6 * f + fc);  // + batch norm γ, β, running mean and variance
+}
+
+// The largest network anyone could mean (about 1 GB of floats): larger is a bad config, caught
+// before any memory is taken.
+static constexpr double kMaxStateFloats = 256.0 * 1024 * 1024;
+
 void NetConfig::validate() const {
     if (!same && patch < 42)
         fail("network: a valid-convolution network needs patch N >= 42 (six 3x3 convs and two "
@@ -60,6 +71,9 @@ void NetConfig::validate() const {
         fail("network: bn_momentum must be in [0, 1], got ", bn_momentum);
     if (!(bn_eps > 0.0f)) fail("network: bn_eps must be positive, got ", bn_eps);
     if (!(spacing_mm >= 0 && spacing_mm < 10)) fail("network: spacing_mm must be in [0, 10), got ", spacing_mm);
+    if (state_floats() > kMaxStateFloats)
+        fail("network: patch ", patch, ", filters ", filters, ", fc ", fc, " make ", state_floats(),
+             " parameters, more than the limit of ", kMaxStateFloats);
 }
 
 // The double that prints like the float (0.1f -> 0.1, not 0.10000000149011612).

@@ -46,6 +46,9 @@ struct NetConfig {
     // The same count for the conv trunk on an h × w input, and for the FCs of one patch.
     double trunk_flops(int h, int w) const;
     double head_flops() const;
+    // Learned parameters plus batch-norm running statistics (a double: a hostile config must not
+    // overflow the count that rejects it).
+    double state_floats() const;
     std::string to_json() const;
     static NetConfig from_json(const std::string& json);  // missing keys keep their defaults
 };

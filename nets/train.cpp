@@ -79,6 +79,7 @@ Trainer::Trainer(const NetConfig& net, const TrainConfig& train, std::string dir
       adam_(net_.parameter_tensors(), float(train.lr)), schedule_(train.plateau, train.lr) {
     if (cfg_.batch < 2) fail("batch size must be at least 2 (batch norm needs a batch), got ", cfg_.batch);
     if (cfg_.eval_every < 1 || cfg_.checkpoint_every < 1) fail("eval and checkpoint intervals must be >= 1");
+    if (cfg_.max_steps < 1) fail("the number of training steps must be >= 1, got ", cfg_.max_steps);
     if (fresh) {
         std::error_code ec;
         fs::create_directories(dir_, ec);

@@ -24,7 +24,14 @@ Network load_network(const std::string& path, Device device, Metadata* metadata)
     SafeTensorsFile f = load_safetensors(path);
     auto it = f.metadata.find("mcseg.net");
     if (it == f.metadata.end()) fail("'", path, "' holds no mcseg network config (metadata mcseg.net)");
-    Network net(NetConfig::from_json(it->second), 0, Device::CPU);
+    const NetConfig cfg = NetConfig::from_json(it->second);
+    // A config that asks for more numbers than the file holds cannot match it: say so before
+    // building (and allocating) the network it describes.
+    double held = 0;
+    for (const auto& [name, e] : f.entries) held += e.tensor.defined() ? double(e.tensor.numel()) : 0;
+    if (cfg.state_floats() > held)
+        fail("'", path, "': its config needs ", cfg.state_floats(), " numbers, the file holds ", held);
+    Network net(cfg, 0, Device::CPU);
     load_into(f, net.state(), /*allow_extra=*/true);
     net.to(device);
     if (metadata) *metadata = f.metadata;

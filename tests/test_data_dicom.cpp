@@ -9,8 +9,10 @@
 #include <unistd.h>
 
 #include "apps/io/dicom.h"
+#include "apps/dataset/patch_db.h"
 #include "apps/io/image.h"
 #include "engine/error.h"
+#include "tests/test_data_fixture.h"
 
 using namespace mcseg;
 namespace fs = std::filesystem;
@@ -38,6 +40,7 @@ void write_dicom(const std::string& path, const std::vector<Uint16>& px, int w, 
     ds->putAndInsertString(DCM_RescaleIntercept, intercept);
     if (std::string(spacing_tag) == "pixel") ds->putAndInsertString(DCM_PixelSpacing, "0.07\\0.07");
     if (std::string(spacing_tag) == "imager") ds->putAndInsertString(DCM_ImagerPixelSpacing, "0.085\\0.085");
+    if (std::string(spacing_tag) == "huge") ds->putAndInsertString(DCM_PixelSpacing, "1e30\\1e30");
     ds->putAndInsertUint16Array(DCM_PixelData, px.data(), static_cast<unsigned long>(px.size()));
     if (xfer != EXS_LittleEndianExplicit) ds->chooseRepresentation(xfer, nullptr);
     OFCondition st = ff.saveFile(path.c_str(), xfer);
@@ -94,5 +97,35 @@ TEST_CASE("data: DICOM colour images and compressed transfer syntaxes are clear 
         CHECK(std::string(e.what()).find("unsupported transfer syntax") != std::string::npos);
     }
     CHECK_THROWS_AS(read_dicom((dir / "missing.dcm").string()), Error);
+    fs::remove_all(dir);
+}
+
+TEST_CASE("data: a DICOM header that claims more than the file holds, or a spacing of 1e30, is a quick clear error") {
+    fs::path dir = fs::temp_directory_path() / ("mcseg_test_dicom_lies_" + std::to_string(getpid()));
+    fs::create_directories(dir);
+    // 65535 x 65535 pixels claimed, 128 bytes present: refused before 8 GB are taken.
+    std::vector<Uint16> px(8 * 8, 100);
+    write_dicom((dir / "huge.dcm").string(), px, 65535, 65535, "MONOCHROME2", "1", "0", "none",
+                EXS_LittleEndianExplicit);
+    std::string e = test::error_of([&] { read_dicom((dir / "huge.dcm").string()); });
+    CHECK(e.find("short Pixel Data") != std::string::npos);
+    CHECK(e.find("huge.dcm") != std::string::npos);
+    write_dicom((dir / "far.dcm").string(), px, 8, 8, "MONOCHROME2", "1", "0", "huge", EXS_LittleEndianExplicit);
+    e = test::error_of([&] { read_dicom((dir / "far.dcm").string()); });
+    CHECK(e.find("not a plausible spacing") != std::string::npos);
+    CHECK(e.find("far.dcm") != std::string::npos);
+    fs::remove_all(dir);
+}
+
+TEST_CASE("data: the patch database reports a lying DICOM among its images as an error, not an abort") {
+    fs::path dir = test::make_fixture("dicom_db", 2);
+    std::vector<Uint16> px(8 * 8, 100);
+    write_dicom((dir / "huge.dcm").string(), px, 65535, 65535, "MONOCHROME2", "1", "0", "none",
+                EXS_LittleEndianExplicit);
+    fs::copy_file(dir / "img_0_mask.png", dir / "huge_mask.png");
+    PatchDbOptions opt;
+    opt.patch = 15;
+    CHECK(test::error_of([&] { build_patch_db(dir.string(), (dir / "p.db").string(), opt); })
+              .find("short Pixel Data") != std::string::npos);
     fs::remove_all(dir);
 }

@@ -94,7 +94,7 @@ static std::vector<std::vector<int>> brute_clusters(const std::vector<Point2>& p
         for (const Point2& t : pts) {
             std::vector<int> in;
             for (int i = 0; i < m; ++i)
-                if (pts[i].x >= l.x && pts[i].x < l.x + side && pts[i].y >= t.y && pts[i].y < t.y + side) in.push_back(i);
+                if (pts[i].x >= l.x && pts[i].x - l.x < side && pts[i].y >= t.y && pts[i].y - t.y < side) in.push_back(i);
             if (in.size() < 6) continue;
             for (int i : in) {
                 clustered[i] = true;

@@ -11,6 +11,7 @@
 #include "engine/safetensors.h"
 #include "nets/train.h"
 #include "nets/weights.h"
+#include "tests/test_data_fixture.h"
 
 using namespace mcseg;
 namespace fs = std::filesystem;
@@ -84,6 +85,14 @@ fs::path fresh_dir(const char* name) {
     return d;
 }
 }  // namespace
+
+TEST_CASE("train: zero or negative steps are refused before anything is written") {
+    fs::path dir = fresh_dir("mcseg_train_nosteps");
+    for (int64_t steps : {0, -1})
+        CHECK(test::error_of([&] { Trainer t(tiny_net(), tiny_train(steps), dir.string(), Device::CPU); })
+                  .find("steps must be >= 1") != std::string::npos);
+    CHECK_FALSE(fs::exists(dir));
+}
 
 TEST_CASE("train: resume after an interruption continues bit-identically") {
     BlobSource data;

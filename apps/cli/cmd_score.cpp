@@ -9,6 +9,7 @@
 #include "apps/cli/args.h"
 #include "apps/cli/commands.h"
 #include "apps/evaluation/score_folders.h"
+#include "apps/io/gray_image.h"
 #include "engine/error.h"
 
 namespace mcseg {
@@ -54,7 +55,8 @@ int run_score(int argc, char** argv) {
     a.option("--pixel-spacing", "MM", "spacing when no JSON sidecar gives it", "0.05");
     a.option("--min-mc", "MM", "FROC: drop predicted MCs smaller than a disc of this diameter, as segment does", "0.1");
     if (a.parse()) return 0;
-    const FolderScore f = score_folders(a.get("--pred"), a.get("--truth"), a.get_double("--pixel-spacing"),
+    const FolderScore f = score_folders(a.get("--pred"), a.get("--truth"),
+                                        checked_spacing_mm(a.get_double("--pixel-spacing"), "--pixel-spacing"),
                                         a.get_double("--min-mc"));
     const MaskScore& total = f.total;
     const double n = double(f.names.size());

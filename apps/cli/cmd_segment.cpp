@@ -42,7 +42,7 @@ SegmentOptions segment_options(const Args& a) {
     opt.override_spacing_mm = a.get_double("--pixel-spacing");
     opt.whole_image = a.get_flag("--roi");
     opt.resample = !a.get_flag("--no-resample");
-    if (opt.override_spacing_mm < 0) fail("--pixel-spacing must be positive");
+    if (opt.override_spacing_mm != 0) checked_spacing_mm(opt.override_spacing_mm, "--pixel-spacing");
     opt.batch = int(a.get_int("--batch"));
     opt.mode = a.get("--mode");
     opt.tile = int(a.get_int("--tile"));

@@ -110,6 +110,7 @@ int run_stats(int argc, char** argv) {
     opt.field_mm = a.get_double("--field-mm");
     if (!(opt.field_mm > 0)) fail("--field-mm must be positive");
     const double spacing = a.get_double("--pixel-spacing");
+    if (spacing != 0) checked_spacing_mm(spacing, "--pixel-spacing");
     if (spacing < 0) fail("--pixel-spacing must be positive");
     // Masks, previews and this command's own plot (a second run of `stats DIR/*.png --psd
     // DIR/psd.png` sees it among the images) are not images.

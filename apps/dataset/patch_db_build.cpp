@@ -203,9 +203,9 @@ std::vector<Job> index_chunk(const std::vector<ImagePair>& pairs, size_t first, 
             j.unchanged = it != known.end() &&
                           it->second == std::array<std::string, 4>{j.image_crc, j.mask_crc, j.rel_image, j.rel_mask};
             if (!j.unchanged) j.r = index_image(p, opt, ib, mb);
-        } catch (const Error& e) {
+        } catch (const std::exception& e) {  // an Error, or bad_alloc: nothing may leave an OpenMP loop
 #pragma omp critical(patch_db_error)
-            if (error.empty()) error = e.what();
+            if (error.empty()) error = dynamic_cast<const Error*>(&e) ? e.what() : cat("out of memory (", e.what(), ")");
         }
     }
     if (!error.empty()) fail(error);

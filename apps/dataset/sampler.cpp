@@ -73,9 +73,9 @@ PatchSet::PatchSet(const std::string& db_path, const std::string& split, InputNo
             } else {
                 pixels_[i] = huge_page_copy(img.pixels);
             }
-        } catch (const Error& e) {
+        } catch (const std::exception& e) {  // an Error, or bad_alloc: nothing may leave an OpenMP loop
 #pragma omp critical(patchset_error)
-            if (error.empty()) error = e.what();
+            if (error.empty()) error = dynamic_cast<const Error*>(&e) ? e.what() : cat("out of memory (", e.what(), ")");
         }
     }
     if (!error.empty()) fail(error);

@@ -59,20 +59,20 @@ PixelFormat read_format(DcmDataset* ds, const std::string& path) {
 
 // The stored values, masked to Bits Stored (the rest may hold overlays), sign-extended when signed.
 std::vector<long> read_stored_values(DcmDataset* ds, const PixelFormat& f, const std::string& path) {
+    // The Pixel Data present must hold every pixel the header claims, before any memory is taken.
     const size_t n = size_t(f.rows) * f.cols;
+    DcmElement* el = nullptr;
+    if (ds->findAndGetElement(DCM_PixelData, el).bad() || !el) fail("'", path, "': missing Pixel Data");
+    if (el->getLength() < n * size_t(f.allocated / 8))
+        fail("'", path, "': short Pixel Data (", el->getLength(), " bytes for ", f.cols, "x", f.rows, " pixels)");
     std::vector<long> raw(n);
     if (f.allocated == 16) {
         const Uint16* p = nullptr;
-        unsigned long count = 0;
-        if (ds->findAndGetUint16Array(DCM_PixelData, p, &count).bad() || !p || count < n)
-            fail("'", path, "': missing or short Pixel Data");
+        if (ds->findAndGetUint16Array(DCM_PixelData, p).bad() || !p) fail("'", path, "': unreadable Pixel Data");
         for (size_t i = 0; i < n; ++i) raw[i] = p[i];
     } else {
         const Uint8* p = nullptr;
-        if (ds->findAndGetUint8Array(DCM_PixelData, p).bad() || !p) fail("'", path, "': missing Pixel Data");
-        DcmElement* el = nullptr;
-        if (ds->findAndGetElement(DCM_PixelData, el).bad() || el->getLength() < n)
-            fail("'", path, "': short Pixel Data");
+        if (ds->findAndGetUint8Array(DCM_PixelData, p).bad() || !p) fail("'", path, "': unreadable Pixel Data");
         for (size_t i = 0; i < n; ++i) raw[i] = p[i];
     }
     const long mask = (1L << f.stored) - 1, sign = 1L << (f.stored - 1);
@@ -98,10 +98,12 @@ std::vector<uint16_t> to_gray(const std::vector<long>& raw, const PixelFormat& f
     return out;
 }
 
-double read_spacing(DcmDataset* ds) {
+double read_spacing(DcmDataset* ds, const std::string& path) {
     Float64 spacing = 0;
-    if (ds->findAndGetFloat64(DCM_PixelSpacing, spacing, 0).good() && spacing > 0) return spacing;
-    if (ds->findAndGetFloat64(DCM_ImagerPixelSpacing, spacing, 0).good() && spacing > 0) return spacing;
+    if (ds->findAndGetFloat64(DCM_PixelSpacing, spacing, 0).good() && spacing != 0)
+        return checked_spacing_mm(spacing, "'" + path + "'");
+    if (ds->findAndGetFloat64(DCM_ImagerPixelSpacing, spacing, 0).good() && spacing != 0)
+        return checked_spacing_mm(spacing, "'" + path + "'");
     return 0;
 }
 
@@ -120,7 +122,7 @@ GrayImage read_dicom(const std::string& path) {
     img.height = f.rows;
     img.bit_depth = f.allocated;
     img.pixels = to_gray(read_stored_values(ds, f, path), f);
-    img.pixel_spacing_mm = read_spacing(ds);
+    img.pixel_spacing_mm = read_spacing(ds, path);
     return img;
 }
 

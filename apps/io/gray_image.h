@@ -5,6 +5,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace mcseg {
@@ -16,5 +17,9 @@ struct GrayImage {
     double pixel_spacing_mm = 0;    // 0 when the file does not say (PNG)
     uint16_t at(int x, int y) const { return pixels[size_t(y) * width + x]; }
 };
+
+// A pixel spacing read from a file or an option must be a finite number of millimetres in
+// (0, 10): an Error naming `what` otherwise (a spacing of 1e30 used to crash the cluster rule).
+double checked_spacing_mm(double mm, const std::string& what);
 
 }  // namespace mcseg

@@ -68,6 +68,11 @@ GrayImage decode_png_gray(const std::vector<uint8_t>& bytes, const std::string& 
     return img;
 }
 
+double checked_spacing_mm(double mm, const std::string& what) {
+    if (!(mm > 0 && mm < 10)) fail(what, ": pixel spacing ", mm, " mm is not a plausible spacing (0 to 10 mm)");
+    return mm;
+}
+
 GrayImage read_png_gray(const std::string& path) { return decode_png_gray(read_file_bytes(path), path); }
 
 namespace {

@@ -90,9 +90,8 @@ double sidecar_spacing(const std::string& json_path) {
     }
     if (!j.is_object() || !j.contains("pixel_spacing_mm")) return 0;
     const nlohmann::json& s = j["pixel_spacing_mm"];
-    if (!s.is_number() || !(s.get<double>() > 0) || !std::isfinite(s.get<double>()))
-        fail("'", json_path, "': pixel_spacing_mm is ", s.dump(), ", not a positive number of millimetres");
-    return s.get<double>();
+    if (!s.is_number()) fail("'", json_path, "': pixel_spacing_mm is ", s.dump(), ", not a number of millimetres");
+    return checked_spacing_mm(s.get<double>(), "'" + json_path + "'");
 }
 
 GrayImage read_image_checked(const std::string& path, const std::string& crc32) {

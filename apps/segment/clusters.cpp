@@ -2,6 +2,7 @@
 #include "apps/segment/clusters.h"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <numeric>
 
@@ -23,7 +24,8 @@ struct UnionFind {
 
 std::vector<Cluster> find_clusters(const std::vector<Point2>& pts, double spacing_mm, int min_mcs,
                                    double window_mm) {
-    if (!(spacing_mm > 0)) fail("clusters: pixel spacing must be positive, got ", spacing_mm, " mm");
+    if (!(spacing_mm > 0) || !std::isfinite(spacing_mm))
+        fail("clusters: pixel spacing must be a positive number of mm, got ", spacing_mm);
     if (min_mcs < 1) fail("clusters: min_mcs must be >= 1");
     const double side = window_mm / spacing_mm;  // window side in pixels
     const int m = int(pts.size());
@@ -40,7 +42,8 @@ std::vector<Cluster> find_clusters(const std::vector<Point2>& pts, double spacin
     for (size_t l = 0; l < by_x.size(); ++l) {
         const double x_left = pts[by_x[l]].x;
         if (l > 0) strip.erase(std::lower_bound(strip.begin(), strip.end(), by_x[l - 1], y_less));
-        for (; enter < by_x.size() && pts[by_x[enter]].x < x_left + side; ++enter)
+        // Distances, not x_left + side: that sum rounds to x_left when the window is tiny.
+        for (; enter < by_x.size() && pts[by_x[enter]].x - x_left < side; ++enter)
             strip.insert(std::upper_bound(strip.begin(), strip.end(), by_x[enter], y_less), by_x[enter]);
         if (l > 0 && pts[by_x[l - 1]].x == x_left) continue;  // same strip as the previous left edge
         if (int(strip.size()) < min_mcs) continue;
@@ -50,7 +53,7 @@ std::vector<Cluster> find_clusters(const std::vector<Point2>& pts, double spacin
         size_t end = 0, united_end = 0;
         for (size_t top = 0; top < strip.size(); ++top) {
             end = std::max(end, top);
-            while (end < strip.size() && pts[strip[end]].y < pts[strip[top]].y + side) ++end;
+            while (end < strip.size() && pts[strip[end]].y - pts[strip[top]].y < side) ++end;
             if (int(end - top) < min_mcs) continue;
             for (size_t k = std::max(top, united_end); k < end; ++k) {
                 clustered[strip[k]] = true;

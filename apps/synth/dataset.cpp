@@ -45,9 +45,9 @@ SynthDatasetSummary synth_dataset(const SynthConfig& cfg, uint64_t seed, long lo
                 mcs += img.mcs.size();
                 clusters += img.clusters.size();
             }
-        } catch (const Error& e) {
+        } catch (const std::exception& e) {  // an Error, or bad_alloc: nothing may leave an OpenMP loop
 #pragma omp critical(synth_error)
-            if (error.empty()) error = e.what();
+            if (error.empty()) error = dynamic_cast<const Error*>(&e) ? e.what() : cat("out of memory (", e.what(), ")");
         }
         long long d = ++done;
 #pragma omp critical(synth_progress)

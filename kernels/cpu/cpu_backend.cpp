@@ -65,9 +65,10 @@ void CpuBackend::deallocate(void* p, size_t bytes) {
     std::free(p);
 }
 
-void CpuBackend::copy_from_host(void* dst, const void* src, size_t bytes) { std::memcpy(dst, src, bytes); }
-void CpuBackend::copy_to_host(void* dst, const void* src, size_t bytes) { std::memcpy(dst, src, bytes); }
-void CpuBackend::copy(void* dst, const void* src, size_t bytes) { std::memcpy(dst, src, bytes); }
+// memcpy wants valid pointers even for 0 bytes, and an empty tensor has none.
+void CpuBackend::copy_from_host(void* dst, const void* src, size_t bytes) { if (bytes) std::memcpy(dst, src, bytes); }
+void CpuBackend::copy_to_host(void* dst, const void* src, size_t bytes) { if (bytes) std::memcpy(dst, src, bytes); }
+void CpuBackend::copy(void* dst, const void* src, size_t bytes) { if (bytes) std::memcpy(dst, src, bytes); }
 
 void CpuBackend::fill(float* y, size_t n, float value) {
 #pragma omp parallel for schedule(static) if (n > 65536)

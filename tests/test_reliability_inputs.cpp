@@ -1,0 +1,94 @@
+// tests/test_reliability_inputs.cpp — hostile inputs that once crashed or ran away (issue 18):
+// each case failed before its fix. Pixel spacings of 1e30, networks too large to build, empty
+// copies with null pointers.
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+
+#include "apps/io/gray_image.h"
+#include "apps/io/image_folder.h"
+#include "apps/segment/clusters.h"
+#include "engine/backend.h"
+#include "engine/error.h"
+#include "engine/safetensors.h"
+#include "nets/network.h"
+#include "nets/weights.h"
+#include "tests/test_data_fixture.h"
+
+using namespace mcseg;
+namespace fs = std::filesystem;
+using test::error_of;
+
+TEST_CASE("reliability: pixel spacings that are not millimetres are refused with the source named") {
+    const double inf = std::numeric_limits<double>::infinity(), nan = std::nan("");
+    for (double bad : {0.0, -0.07, 1e30, inf, nan})
+        CHECK(error_of([&] { checked_spacing_mm(bad, "--pixel-spacing"); }).find("--pixel-spacing") == 0);
+    CHECK(checked_spacing_mm(0.07, "x") == 0.07);
+
+    fs::path dir = fs::temp_directory_path() / ("mcseg_test_far_sidecar_" + std::to_string(getpid()));
+    fs::create_directories(dir);
+    std::ofstream(dir / "a.json") << R"({"pixel_spacing_mm": 1e30})";
+    const std::string e = error_of([&] { sidecar_spacing((dir / "a.json").string()); });
+    CHECK(e.find("a.json") != std::string::npos);
+    CHECK(e.find("plausible") != std::string::npos);
+    fs::remove_all(dir);
+}
+
+TEST_CASE("reliability: the cluster sweep survives a window far below one pixel") {
+    // A spacing of 1e30 mm makes the 1 cm window 1e-29 px wide: every MC is its own strip.
+    std::vector<Point2> pts;
+    for (int i = 0; i < 8; ++i) pts.push_back({double(i % 3), double(i / 3)});
+    CHECK(find_clusters(pts, 1e30, 6, 10.0).empty());
+    // Six MCs on one pixel still form a cluster however small the window is.
+    std::vector<Point2> same(6, Point2{4.0, 4.0});
+    CHECK(find_clusters(same, 1e30, 6, 10.0).size() == 1);
+    CHECK(!error_of([&] { find_clusters(pts, std::numeric_limits<double>::infinity(), 6, 10.0); }).empty());
+}
+
+TEST_CASE("reliability: a network config too large to build is refused before any memory is taken") {
+    NetConfig c;
+    c.patch = 4096;
+    c.filters = 2048;  // once overflowed int in the fc1 shape
+    CHECK(error_of([&] { c.validate(); }).find("more than the limit") != std::string::npos);
+    // The count the check relies on is the network's true size.
+    for (bool same : {true, false}) {
+        NetConfig n;
+        n.same = same;
+        n.filters = 5;
+        n.fc = 7;
+        Network net(n, 1);
+        double held = 0;
+        for (auto& [name, t] : net.state()) held += double(t->numel());
+        CHECK(n.state_floats() == held);
+    }
+}
+
+TEST_CASE("reliability: weights whose config asks for more than the file holds fail at once") {
+    // A small valid file whose config claims 4096 filters: 6 GB of network, once built before the
+    // shapes were compared.
+    NetConfig small;
+    small.filters = 2;
+    small.fc = 4;
+    Network net(small, 1);
+    NetConfig big = small;
+    big.filters = 1024;
+    fs::path p = fs::temp_directory_path() / ("mcseg_test_bigcfg_" + std::to_string(getpid()) + ".safetensors");
+    save_safetensors(p.string(), named_state(net), {{"mcseg.net", big.to_json()}, {"mcseg.kind", "detector"}});
+    const auto t0 = std::chrono::steady_clock::now();
+    const std::string e = error_of([&] { load_network(p.string(), Device::CPU); });
+    CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(2));
+    CHECK(e.find("the file holds") != std::string::npos);
+    fs::remove(p);
+}
+
+// memcpy(nullptr, nullptr, 0) is undefined behaviour: only the sanitizer build can see it fail.
+TEST_CASE("reliability: copies of zero bytes take no pointers") {
+    Backend& b = cpu_backend();
+    b.copy(nullptr, nullptr, 0);
+    b.copy_from_host(nullptr, nullptr, 0);
+    b.copy_to_host(nullptr, nullptr, 0);
+}
