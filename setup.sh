@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 packages=(cmake g++ make pkg-config libstb-dev nlohmann-json3-dev doctest-dev libsqlite3-dev
-          libdcmtk-dev zlib1g-dev python3 python3-torch python3-numpy)
+          libdcmtk-dev libpng-dev zlib1g-dev python3 python3-torch python3-numpy)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

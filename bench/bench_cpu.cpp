@@ -148,14 +148,14 @@ int run(int argc, char** argv) {
     a.flag("--no-peer", "skip the PyTorch peer");
     if (a.parse()) return 0;
     NetConfig cfg;
-    cfg.patch = static_cast<int>(a.get_int("--patch"));
+    cfg.patch = static_cast<int>(a.get_int("--patch", 3, 4096));
     cfg.same = !a.get_flag("--valid");
-    cfg.filters = static_cast<int>(a.get_int("--filters"));
+    cfg.filters = static_cast<int>(a.get_int("--filters", 1, 4096));
     cfg.validate();
-    const int batch = static_cast<int>(a.get_int("--batch")), infer_batch = static_cast<int>(a.get_int("--infer-batch"));
-    const double seconds = a.get_double("--seconds");
+    const int batch = static_cast<int>(a.get_int("--batch", 2, 65536)), infer_batch = static_cast<int>(a.get_int("--infer-batch", 1, 65536));
+    const double seconds = a.get_double("--seconds", 0.01, 3600);
     if (batch < 2 || infer_batch < 1) fail("bench cpu: --batch must be >= 2 and --infer-batch >= 1");
-    const int threads = static_cast<int>(a.get_int("--threads"));
+    const int threads = static_cast<int>(a.get_int("--threads", 1, 1024));
     if (threads < 1 || threads > 1024) fail("bench cpu: --threads must be in 1..1024, got ", threads);
     omp_set_num_threads(threads);
 

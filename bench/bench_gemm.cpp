@@ -95,7 +95,7 @@ int run(int argc, char** argv) {
            "GFLOP/s of the CPU gemm on the network's im2col and FC shapes.");
     a.option("--seconds", "S", "minimum timed seconds per shape", "0.5");
     if (a.parse()) return 0;
-    const double min_seconds = a.get_double("--seconds"), peak = measured_peak_gflops();
+    const double min_seconds = a.get_double("--seconds", 0.01, 3600), peak = measured_peak_gflops();
     for (const auto& s : kShapes) {
         std::vector<float> A(static_cast<size_t>(s.M) * s.K), B(static_cast<size_t>(s.K) * s.N),
             C(static_cast<size_t>(s.M) * s.N);

@@ -39,14 +39,14 @@ int run(int argc, char** argv) {
         SynthConfig cfg;
         cfg.width = 2048;
         cfg.height = 2560;
-        const int k = int(a.get_int("--images"));
+        const int k = int(a.get_int("--images", 1, 10000));
 #pragma omp parallel for schedule(dynamic, 1)
         for (int i = 0; i < k; ++i) {
             SynthImage img = synthesize(cfg, 11, i);
             write_synth(img, tmp.string(), "bench_" + std::to_string(i));
         }
         PatchDbOptions opt;
-        opt.patch = int(a.get_int("--patch"));
+        opt.patch = int(a.get_int("--patch", 3, 4096));
         db = (tmp / "patches.db").string();
         build_patch_db(tmp.string(), db, opt);
     }
@@ -60,7 +60,7 @@ int run(int argc, char** argv) {
         Sampler s(set, sc);
         Batch b;
         s.next(b);  // warm-up
-        const double seconds = a.get_double("--seconds");
+        const double seconds = a.get_double("--seconds", 0.01, 3600);
         long long patches = 0;
         auto t0 = std::chrono::steady_clock::now();
         double el = 0;

@@ -42,16 +42,16 @@ int run(int argc, char** argv) {
     Network det = load_network_of_kind(shipped_weights(wd, "detector"), "detector", device);
     Network seg = load_network_of_kind(shipped_weights(wd, "segmentator"), "segmentator", device);
 
-    SynthImage s = synthesize(SynthConfig{}, uint64_t(a.get_int("--seed")), int(a.get_int("--index")));
+    SynthImage s = synthesize(SynthConfig{}, uint64_t(a.get_int("--seed", 0, kMaxSeed)), int(a.get_int("--index", 0, 1000000000)));
     const GrayImage img = gray_image(s);
 
     SegmentOptions opt;
     opt.mode = a.get("--mode");
-    opt.tile = int(a.get_int("--tile"));
+    opt.tile = int(a.get_int("--tile", 4, 65536));
     opt.validate();
     SegmentResult r = segment_mammogram(img, det, seg, opt);
     MaskScore score = score_masks(r.mask, s.mask, img.width, img.height, img.pixel_spacing_mm);
-    double peak = a.get_double("--peak-gflops");
+    double peak = a.get_double("--peak-gflops", 0, 1e9);
     if (peak <= 0) peak = device == Device::CPU ? 358.0 : 67000.0;
     nlohmann::ordered_json j{{"case", "segment"},
                              {"mode", opt.mode},

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <bit>
 #include <cerrno>
 #include <cstring>
@@ -146,15 +147,25 @@ SafeTensorsFile load_safetensors(const std::string& path) {
     if (header_len > kMaxHeader || header_len > bytes.size() - 8)
         fail(path, ": header length ", header_len, " exceeds the file (", bytes.size(),
              " bytes): truncated or not a safetensors file");
+    // JSON keeps the last of duplicate keys; a file naming a tensor twice is refused instead.
+    std::set<std::string> names;
+    std::string duplicate;
+    auto note_names = [&](int depth, json::parse_event_t event, json& parsed) {
+        if (event == json::parse_event_t::key && depth == 1 && !names.insert(parsed.get<std::string>()).second)
+            duplicate = parsed.get<std::string>();
+        return true;
+    };
     json header = json::parse(bytes.begin() + 8, bytes.begin() + 8 + static_cast<long>(header_len),
-                              nullptr, false);
+                              note_names, false);
     if (header.is_discarded()) fail(path, ": the header is not valid JSON");
     if (!header.is_object()) fail(path, ": the header is not a JSON object");
+    if (!duplicate.empty()) fail(path, ": the header names '", duplicate, "' twice");
 
     SafeTensorsFile f;
     f.path = path;
     const char* data = bytes.data() + 8 + header_len;
     const uint64_t data_size = bytes.size() - 8 - header_len;
+    std::vector<std::pair<uint64_t, uint64_t>> ranges;  // [begin, end) of each tensor's data
     for (const auto& [name, v] : header.items()) {
         if (name == "__metadata__") {
             if (!v.is_object()) fail(path, ": __metadata__ is not an object");
@@ -196,8 +207,15 @@ SafeTensorsFile load_safetensors(const std::string& path) {
             std::memcpy(values.data(), data + begin, count * sizeof(float));
             e.tensor = Tensor::from_host(shape, values);
         }
+        if (end > begin) ranges.emplace_back(begin, end);
         f.entries.emplace(name, std::move(e));
     }
+    // Each byte belongs to one tensor: overlapping ranges would alias two tensors' values.
+    std::sort(ranges.begin(), ranges.end());
+    for (size_t i = 1; i < ranges.size(); ++i)
+        if (ranges[i].first < ranges[i - 1].second)
+            fail(path, ": two tensors share the data bytes [", ranges[i].first, ", ",
+                 std::min(ranges[i].second, ranges[i - 1].second), ")");
     return f;
 }
 

@@ -1,6 +1,7 @@
 // nets/train.cpp — training loop and checkpoints (see train.h).
 #include "nets/train.h"
 
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -69,30 +70,24 @@ TrainConfig TrainConfig::from_json(const std::string& text) {
     return c;
 }
 
-Trainer::Trainer(const NetConfig& net, const TrainConfig& train, const std::string& dir, Device device,
-                 const std::map<std::string, std::string>& extra_metadata)
-    : Trainer(net, train, dir, device, extra_metadata, true) {}
-
-Trainer::Trainer(const NetConfig& net, const TrainConfig& train, std::string dir, Device device,
-                 std::map<std::string, std::string> extra_metadata, bool fresh)
-    : cfg_(train), dir_(std::move(dir)), extra_(std::move(extra_metadata)), net_(net, train.seed, device),
-      adam_(net_.parameter_tensors(), float(train.lr)), schedule_(train.plateau, train.lr) {
-    if (cfg_.batch < 2) fail("batch size must be at least 2 (batch norm needs a batch), got ", cfg_.batch);
-    if (cfg_.eval_every < 1 || cfg_.checkpoint_every < 1) fail("eval and checkpoint intervals must be >= 1");
-    if (cfg_.max_steps < 1) fail("the number of training steps must be >= 1, got ", cfg_.max_steps);
-    if (fresh) {
-        std::error_code ec;
-        fs::create_directories(dir_, ec);
-        if (ec) fail("cannot create output folder '", dir_, "': ", ec.message());
-        if (fs::exists(checkpoint_path()))
-            fail("'", dir_, "' already holds a training run; continue it with --resume ", dir_,
-                 " or choose another --out");
-    }
+// The run's settings are checked before its folder is touched.
+static const TrainConfig& checked(const TrainConfig& c, const NetConfig& net) {
+    net.validate();
+    if (c.batch < 2) fail("batch size must be at least 2 (batch norm needs a batch), got ", c.batch);
+    if (c.eval_every < 1 || c.checkpoint_every < 1) fail("eval and checkpoint intervals must be >= 1");
+    if (c.max_steps < 1) fail("the number of training steps must be >= 1, got ", c.max_steps);
+    return c;
 }
 
-std::string Trainer::checkpoint_path() const { return (fs::path(dir_) / "checkpoint.safetensors").string(); }
-std::string Trainer::best_path() const { return (fs::path(dir_) / "best.safetensors").string(); }
-std::string Trainer::log_path() const { return (fs::path(dir_) / "log.jsonl").string(); }
+Trainer::Trainer(const NetConfig& net, const TrainConfig& train, const std::string& dir, Device device,
+                 const std::map<std::string, std::string>& extra_metadata)
+    : Trainer(net, train, dir, device, extra_metadata, true, 0) {}
+
+Trainer::Trainer(const NetConfig& net, const TrainConfig& train, std::string dir, Device device,
+                 std::map<std::string, std::string> extra_metadata, bool fresh, int64_t log_step)
+    : cfg_(checked(train, net)), folder_(std::move(dir), fresh, log_step), extra_(std::move(extra_metadata)),
+      net_(net, train.seed, device), adam_(net_.parameter_tensors(), float(train.lr)),
+      schedule_(train.plateau, train.lr) {}
 
 std::map<std::string, std::string> Trainer::weights_metadata() const {
     auto m = extra_;
@@ -121,8 +116,18 @@ static bool reserved_key(const std::string& k) {
            k == "mcseg.best_step" || k.rfind("adam.", 0) == 0;
 }
 
+// An integer of a checkpoint's metadata, checked (std::stoll would take "12abc" or throw its own).
+static int64_t metadata_int(const SafeTensorsFile& f, const std::string& key) {
+    const std::string& v = f.metadata.at(key);
+    int64_t x = 0;
+    auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), x);
+    if (ec != std::errc() || end != v.data() + v.size() || x < -1)
+        fail("'", f.path, "': metadata ", key, " is '", v, "', not a step");
+    return x;
+}
+
 Trainer Trainer::resume(const std::string& dir, Device device) {
-    std::string path = (fs::path(dir) / "checkpoint.safetensors").string();
+    const std::string path = RunFolder::checkpoint_of(dir);
     if (!fs::exists(path)) fail("nothing to resume: '", path, "' does not exist");
     SafeTensorsFile f = load_safetensors(path);
     for (const char* key : {"mcseg.net", "mcseg.train", "mcseg.schedule", "mcseg.step"})
@@ -131,13 +136,14 @@ Trainer Trainer::resume(const std::string& dir, Device device) {
     std::map<std::string, std::string> extra;
     for (const auto& [k, v] : f.metadata)
         if (!reserved_key(k)) extra[k] = v;
+    const int64_t step = metadata_int(f, "mcseg.step");
     Trainer t(NetConfig::from_json(f.metadata.at("mcseg.net")), TrainConfig::from_json(f.metadata.at("mcseg.train")),
-              dir, device, extra, false);
+              dir, device, extra, false, step);
     load_into(f, t.net_.state(), /*allow_extra=*/true);
     t.adam_.load_state(f, t.net_.parameter_names());
     t.schedule_.load_json(f.metadata.at("mcseg.schedule"));
-    t.step_ = std::stoll(f.metadata.at("mcseg.step"));
-    if (f.metadata.count("mcseg.best_step")) t.best_step_ = std::stoll(f.metadata.at("mcseg.best_step"));
+    t.step_ = step;
+    if (f.metadata.count("mcseg.best_step")) t.best_step_ = metadata_int(f, "mcseg.best_step");
     return t;
 }
 
@@ -158,8 +164,9 @@ bool Trainer::train_step(BatchSource& train, Batch& b, StepStats& st, TrainResul
     const float l = loss.item();
     if (!std::isfinite(l)) {
         result.outcome = TrainOutcome::Diverged;
-        result.message = cat("the training loss became ", l, " at step ", step_ + 1,
-                             "; the last good checkpoint is kept in ", checkpoint_path());
+        result.message = cat("the training loss became ", l, " at step ", step_ + 1, "; ",
+                             fs::exists(checkpoint_path()) ? "the last good checkpoint is kept in " + checkpoint_path()
+                                                           : std::string("no checkpoint had been written yet"));
         return false;
     }
     loss.backward();
@@ -173,8 +180,7 @@ bool Trainer::train_step(BatchSource& train, Batch& b, StepStats& st, TrainResul
     return true;
 }
 
-PlateauSchedule::Action Trainer::validate(EvalSource& validation, const StepStats& avg, std::ofstream& log,
-                                          TrainObserver& observer) {
+PlateauSchedule::Action Trainer::validate(EvalSource& validation, const StepStats& avg, TrainObserver& observer) {
     EvalResult v = evaluate(net_, validation, cfg_.eval_batch);
     auto action = schedule_.observe(v.loss);
     if (action == PlateauSchedule::Action::Improved) {
@@ -192,7 +198,7 @@ PlateauSchedule::Action Trainer::validate(EvalSource& validation, const StepStat
               {"action", action_name(action)},
               {"samples_per_s", avg.samples_per_s}};
     for (double e : v.class_error) line["val_class_error"].push_back(std::isfinite(e) ? json(e) : json(nullptr));
-    log << line.dump() << "\n" << std::flush;
+    folder_.append_log(line.dump());
     observer.on_eval(avg, v, action);
     return action;
 }
@@ -203,8 +209,6 @@ TrainResult Trainer::run(BatchSource& train, EvalSource& validation, TrainObserv
     check_patch_side(net_.config(), validation.patch(), "the validation data");
     using clock = std::chrono::steady_clock;
     TrainResult result;
-    std::ofstream log(log_path(), std::ios::app);
-    if (!log) fail("cannot write '", log_path(), "'");
     StepStats sum;  // of the steps since the last validation
     int steps_since_eval = 0;
     const auto start = clock::now();
@@ -230,7 +234,7 @@ TrainResult Trainer::run(BatchSource& train, EvalSource& validation, TrainObserv
             StepStats avg = st;  // the mean loss and accuracy since the last validation
             avg.loss = sum.loss / steps_since_eval;
             avg.accuracy = sum.accuracy / steps_since_eval;
-            stop_now = validate(validation, avg, log, observer) == PlateauSchedule::Action::Stop;
+            stop_now = validate(validation, avg, observer) == PlateauSchedule::Action::Stop;
             if (stop_now) result.outcome = TrainOutcome::EarlyStopped;
             sum = StepStats{};
             steps_since_eval = 0;

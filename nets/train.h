@@ -9,13 +9,14 @@
 //   best.safetensors        the weights of the best validation loss (+ the network config), the
 //                           file `mcseg eval` and `mcseg segment` read
 //   log.jsonl               one JSON object per evaluation
+// (nets/run_folder.h: the lock that keeps one writer per folder, the log cut back to the
+// checkpoint on resume, checked appends.)
 // Resuming reloads checkpoint.safetensors and continues bit-identically on the CPU: minibatch s
 // and dropout stream s are pure functions of (seed, s), so no generator state needs saving.
 #pragma once
 #include <array>
 #include <atomic>
 #include <cstdint>
-#include <fstream>
 #include <map>
 #include <string>
 #include <vector>
@@ -24,6 +25,7 @@
 #include "nets/batch.h"
 #include "nets/evaluate.h"
 #include "nets/network.h"
+#include "nets/run_folder.h"
 #include "nets/schedule.h"
 
 namespace mcseg {
@@ -99,26 +101,25 @@ public:
     void set_max_steps(int64_t steps) { cfg_.max_steps = steps; }  // e.g. to extend a resumed run
     int64_t step() const { return step_; }
     int64_t best_step() const { return best_step_; }
-    std::string checkpoint_path() const;
-    std::string best_path() const;
-    std::string log_path() const;
+    std::string checkpoint_path() const { return folder_.checkpoint_path(); }
+    std::string best_path() const { return folder_.best_path(); }
+    std::string log_path() const { return folder_.log_path(); }
 
 private:
     Trainer(const NetConfig& net, const TrainConfig& train, std::string dir, Device device,
-            std::map<std::string, std::string> extra_metadata, bool fresh);
+            std::map<std::string, std::string> extra_metadata, bool fresh, int64_t log_step);
     // One training step on minibatch step_ (st gets its figures); false when the loss diverged
     // (result says so, nothing is updated).
     bool train_step(BatchSource& train, Batch& b, StepStats& st, TrainResult& result);
     // Validation after a step: schedule, best weights, a log line, the observer; returns the
     // schedule's verdict. avg: the training figures since the last validation.
-    PlateauSchedule::Action validate(EvalSource& validation, const StepStats& avg, std::ofstream& log,
-                                     TrainObserver& observer);
+    PlateauSchedule::Action validate(EvalSource& validation, const StepStats& avg, TrainObserver& observer);
     void save_checkpoint();
     void save_best();
     std::map<std::string, std::string> weights_metadata() const;
 
     TrainConfig cfg_;
-    std::string dir_;
+    RunFolder folder_;  // locked while the trainer lives
     std::map<std::string, std::string> extra_;
     Network net_;
     Adam adam_;

@@ -1,6 +1,7 @@
 // nets/weights.cpp — see weights.h.
 #include "nets/weights.h"
 
+#include <cmath>
 #include <filesystem>
 
 #include "engine/error.h"
@@ -20,6 +21,18 @@ void save_network(const std::string& path, Network& net, const Metadata& metadat
     save_safetensors(path, named_state(net), m);
 }
 
+// Every value finite and every running variance >= 0: a broken file fails here, not as a table
+// of NaN losses.
+static void check_state_values(Network& net, const std::string& path) {
+    for (auto& [name, t] : net.state()) {
+        const bool variance = name.ends_with("running_var");
+        for (float v : t->to_host())
+            if (!std::isfinite(v) || (variance && v < 0))
+                fail("'", path, "': tensor '", name, "' holds ", v, variance ? " (a variance must be >= 0)" : "",
+                     "; these weights are broken");
+    }
+}
+
 Network load_network(const std::string& path, Device device, Metadata* metadata) {
     SafeTensorsFile f = load_safetensors(path);
     auto it = f.metadata.find("mcseg.net");
@@ -33,6 +46,7 @@ Network load_network(const std::string& path, Device device, Metadata* metadata)
         fail("'", path, "': its config needs ", cfg.state_floats(), " numbers, the file holds ", held);
     Network net(cfg, 0, Device::CPU);
     load_into(f, net.state(), /*allow_extra=*/true);
+    check_state_values(net, path);
     net.to(device);
     if (metadata) *metadata = f.metadata;
     return net;

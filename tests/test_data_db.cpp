@@ -133,9 +133,24 @@ TEST_CASE("data: patch database errors are clear") {
     PatchDbOptions other = opt;
     other.patch = 29;
     CHECK(error_of([&] { build_patch_db(dir.string(), db, other); }).find("patch = 15") != std::string::npos);
-    // An image without its mask.
+    // Another program's SQLite file gets no tables of ours.
+    const std::string foreign = (dir / "foreign.db").string();
+    REQUIRE(sqlite3_open(foreign.c_str(), &w) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(w, "CREATE TABLE accounts(id INTEGER)", nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(w);
+    CHECK(error_of([&] { build_patch_db(dir.string(), foreign, opt); }).find("table 'accounts'") != std::string::npos);
+    REQUIRE(sqlite3_open(foreign.c_str(), &w) == SQLITE_OK);
+    CHECK(sqlite3_exec(w, "SELECT * FROM patches", nullptr, nullptr, nullptr) != SQLITE_OK);
+    sqlite3_close(w);
+    // An image without its mask; a database this build would have created is not left behind.
     fs::remove(dir / "img_1_mask.png");
     CHECK(error_of([&] { build_patch_db(dir.string(), db, opt); }).find("has no mask") != std::string::npos);
     CHECK_NOTHROW(PatchDbReader{db});
+    // A failed first build leaves no empty database behind (a patch side that fits no image).
+    fs::copy_file(dir / "img_0_mask.png", dir / "img_1_mask.png");
+    PatchDbOptions huge = opt;
+    huge.patch = 4001;
+    CHECK(error_of([&] { build_patch_db(dir.string(), (dir / "new.db").string(), huge); }).find("img_0.png': patch size N = 4001") != std::string::npos);
+    CHECK_FALSE(fs::exists(dir / "new.db"));
     fs::remove_all(dir);
 }

@@ -6,7 +6,11 @@
 #include <dcmtk/dcmdata/dctk.h>
 
 #include <filesystem>
+#include <fcntl.h>
 #include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
 
 #include "apps/io/dicom.h"
 #include "apps/dataset/patch_db.h"
@@ -127,5 +131,27 @@ TEST_CASE("data: the patch database reports a lying DICOM among its images as an
     opt.patch = 15;
     CHECK(test::error_of([&] { build_patch_db(dir.string(), (dir / "p.db").string(), opt); })
               .find("short Pixel Data") != std::string::npos);
+    fs::remove_all(dir);
+}
+
+TEST_CASE("data: a broken DICOM gives our one-line error and nothing of DCMTK's on stderr") {
+    fs::path dir = fs::temp_directory_path() / ("mcseg_test_dicom_quiet_" + std::to_string(getpid()));
+    fs::create_directories(dir);
+    {
+        std::ofstream f(dir / "junk.dcm", std::ios::binary);
+        f << std::string(128, '\0') << "DICM";
+        for (int i = 0; i < 4000; ++i) f.put(char((i * 131) ^ (i >> 3)));
+    }
+    const fs::path captured = dir / "stderr.txt";
+    std::fflush(stderr);
+    const int saved = ::dup(2), to = ::open(captured.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(to, 2);
+    const std::string e = test::error_of([&] { read_dicom((dir / "junk.dcm").string()); });
+    std::fflush(stderr);
+    ::dup2(saved, 2);
+    ::close(saved);
+    ::close(to);
+    CHECK(e.find("junk.dcm") != std::string::npos);
+    CHECK(fs::file_size(captured) == 0);
     fs::remove_all(dir);
 }

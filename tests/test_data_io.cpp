@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "apps/io/image.h"
 #include "engine/error.h"
@@ -71,7 +72,56 @@ TEST_CASE("data: bad image inputs give clear errors") {
     std::string e = error_of([&] { read_mask_png((dir / "ok.png").string(), 512, 640); });
     CHECK(e.find("64x64") != std::string::npos);
     CHECK(e.find("512x640") != std::string::npos);
+    // A folder given as an image.
+    CHECK(error_of([&] { read_png_gray(dir.string()); }).find("is a folder") != std::string::npos);
     // Unknown extension.
     CHECK(error_of([&] { read_image((dir / "x.tif").string()); }).find("unsupported image type") != std::string::npos);
+    fs::remove_all(dir);
+}
+
+namespace {
+// A PNG chunk with its length and CRC.
+void put_chunk(std::vector<uint8_t>& out, const char* type, const std::vector<uint8_t>& data) {
+    for (int s = 24; s >= 0; s -= 8) out.push_back(uint8_t(data.size() >> s));
+    std::vector<uint8_t> body(type, type + 4);
+    body.insert(body.end(), data.begin(), data.end());
+    out.insert(out.end(), body.begin(), body.end());
+    const uLong crc = crc32(0, body.data(), uInt(body.size()));
+    for (int s = 24; s >= 0; s -= 8) out.push_back(uint8_t(crc >> s));
+}
+// A 16-bit grayscale PNG header claiming w x h, with one tiny IDAT.
+std::vector<uint8_t> png_claiming(uint32_t w, uint32_t h) {
+    std::vector<uint8_t> out = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    std::vector<uint8_t> ihdr;
+    for (uint32_t v : {w, h})
+        for (int s = 24; s >= 0; s -= 8) ihdr.push_back(uint8_t(v >> s));
+    for (uint8_t b : {16, 0, 0, 0, 0}) ihdr.push_back(b);
+    put_chunk(out, "IHDR", ihdr);
+    put_chunk(out, "IDAT", {0x78, 0x01, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01});
+    put_chunk(out, "IEND", {});
+    return out;
+}
+}  // namespace
+
+TEST_CASE("data: PNG damage and lying headers are refused before any memory is taken") {
+    auto dir = temp_dir("png_lies");
+    std::vector<uint16_t> px(64 * 64);
+    for (size_t i = 0; i < px.size(); ++i) px[i] = uint16_t(i * 17);
+    write_png_gray16((dir / "ok.png").string(), 64, 64, px.data());
+    std::vector<uint8_t> bytes = read_file_bytes((dir / "ok.png").string());
+    // A flipped bit in the image data's CRC (the last 4 bytes before the 12 of IEND): once
+    // accepted, now the chunk no longer matches its checksum.
+    std::vector<uint8_t> flipped = bytes;
+    flipped[bytes.size() - 14] ^= 0x10;
+    CHECK(error_of([&] { decode_png_gray(flipped, "flip.png"); }).find("CRC") != std::string::npos);
+    // 60000 x 60000 16-bit pixels claimed by a file of 70 bytes.
+    CHECK(error_of([&] { decode_png_gray(png_claiming(60000, 60000), "big.png"); }).find("more pixels than the file") !=
+          std::string::npos);
+    CHECK(error_of([&] { decode_png_gray(png_claiming(100000, 8), "wide.png"); }).find("corrupt PNG") != std::string::npos);
+    // A valid size with a broken zlib stream: PNG's words, not JPEG's.
+    std::vector<uint8_t> small = png_claiming(4, 4);
+    const std::string e = error_of([&] { decode_png_gray(small, "zlib.png"); });
+    CHECK(e.find("zlib.png': corrupt PNG") != std::string::npos);
+    CHECK(e.find("SOI") == std::string::npos);
     fs::remove_all(dir);
 }

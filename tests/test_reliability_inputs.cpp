@@ -4,14 +4,17 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <csignal>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <limits>
 
+#include "apps/cli/commands.h"
 #include "apps/io/gray_image.h"
 #include "apps/io/image_folder.h"
 #include "apps/segment/clusters.h"
+#include "apps/terminal/interrupt.h"
 #include "engine/backend.h"
 #include "engine/error.h"
 #include "engine/safetensors.h"
@@ -35,6 +38,8 @@ TEST_CASE("reliability: pixel spacings that are not millimetres are refused with
     const std::string e = error_of([&] { sidecar_spacing((dir / "a.json").string()); });
     CHECK(e.find("a.json") != std::string::npos);
     CHECK(e.find("plausible") != std::string::npos);
+    std::ofstream(dir / "b.json") << "[0.07]";  // once silently read as "no spacing given"
+    CHECK(error_of([&] { sidecar_spacing((dir / "b.json").string()); }).find("must be an object") != std::string::npos);
     fs::remove_all(dir);
 }
 
@@ -91,4 +96,59 @@ TEST_CASE("reliability: copies of zero bytes take no pointers") {
     b.copy(nullptr, nullptr, 0);
     b.copy_from_host(nullptr, nullptr, 0);
     b.copy_to_host(nullptr, nullptr, 0);
+}
+
+TEST_CASE("reliability: SIGTERM during training is a request to stop, as Ctrl-C is") {
+    InterruptScope scope;
+    std::raise(SIGTERM);  // once killed the process (exit 143) without a checkpoint
+    CHECK(scope.flag()->load());
+    CHECK(scope.exit_status() == 143);
+}
+
+TEST_CASE("reliability: train --resume refuses options it would otherwise ignore") {
+    for (const char* option : {"--batch", "--lr", "--filters", "--out", "--net"})
+        CHECK(error_of([&] { run_command({"train", "--resume", "/nonexistent/run", option, "7"}); }).find(option) !=
+              std::string::npos);
+}
+
+namespace {
+// A safetensors file with this header (spaces pad it) and `data_bytes` zero bytes of data.
+fs::path raw_safetensors(const std::string& header, size_t data_bytes) {
+    fs::path p = fs::temp_directory_path() / ("mcseg_test_raw_" + std::to_string(getpid()) + ".safetensors");
+    std::string h = header;
+    while (h.size() % 8) h += ' ';
+    const uint64_t len = h.size();
+    std::ofstream f(p, std::ios::binary);
+    f.write(reinterpret_cast<const char*>(&len), 8);
+    f << h << std::string(data_bytes, '\0');
+    return p;
+}
+}  // namespace
+
+TEST_CASE("reliability: safetensors naming a tensor twice or sharing bytes between tensors are refused") {
+    fs::path p = raw_safetensors(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
+                                 R"("a":{"dtype":"F32","shape":[2],"data_offsets":[8,16]}})", 16);
+    CHECK(error_of([&] { load_safetensors(p.string()); }).find("names 'a' twice") != std::string::npos);
+    p = raw_safetensors(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
+                        R"("b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})", 16);
+    CHECK(error_of([&] { load_safetensors(p.string()); }).find("share the data bytes [4, 8)") != std::string::npos);
+    p = raw_safetensors(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
+                        R"("b":{"dtype":"F32","shape":[0],"data_offsets":[4,4]}})", 8);
+    CHECK(load_safetensors(p.string()).entries.size() == 2);  // an empty tensor shares nothing
+    fs::remove(p);
+}
+
+TEST_CASE("reliability: weights holding NaN or a negative running variance are refused") {
+    NetConfig c;
+    c.filters = 2;
+    c.fc = 4;
+    for (const char* broken : {"conv3.weight", "bn2.running_var"}) {
+        Network net(c, 1);
+        for (auto& [name, t] : net.state())
+            if (name == broken) t->data()[1] = name.ends_with("running_var") ? -1.0f : std::nanf("");
+        fs::path p = fs::temp_directory_path() / ("mcseg_test_broken_" + std::to_string(getpid()) + ".safetensors");
+        save_network(p.string(), net, {});
+        CHECK(error_of([&] { load_network(p.string(), Device::CPU); }).find(broken) != std::string::npos);
+        fs::remove(p);
+    }
 }

@@ -17,6 +17,7 @@
 #include "apps/io/image.h"
 #include "engine/error.h"
 #include "engine/philox.h"
+#include "tests/test_data_fixture.h"
 
 using namespace mcseg;
 namespace fs = std::filesystem;
@@ -287,5 +288,14 @@ TEST_CASE("segment: score leaves per-cm² figures out when the truth has no imag
     CHECK(j["per_image"][1]["false_mcs_per_cm2"].is_null());
     CHECK(j.find("froc") == j.end());  // b has no probability map
     CHECK(j["fp_per_image"].get<double>() == 2.0);  // the other figures as before
+    fs::remove_all(d.truth.parent_path());
+}
+
+TEST_CASE("segment: score refuses a truth without its prediction unless asked to score a subset") {
+    HandFolder d("missing");
+    fs::copy_file(d.truth / "a_mask.png", d.truth / "b_mask.png");  // b was never segmented
+    CHECK(test::error_of([&] { score_folders(d.pred.string(), d.truth.string(), 0.05); })
+              .find("have no prediction in '" + d.pred.string() + "' (first: b)") != std::string::npos);
+    CHECK(score_folders(d.pred.string(), d.truth.string(), 0.05, 0.1, /*subset=*/true).names.size() == 1);
     fs::remove_all(d.truth.parent_path());
 }

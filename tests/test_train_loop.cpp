@@ -5,6 +5,8 @@
 #include <atomic>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "engine/error.h"
 #include "engine/philox.h"
@@ -105,10 +107,12 @@ TEST_CASE("train: resume after an interruption continues bit-identically") {
 
     std::atomic<bool> stop{false};
     StopAt stopper(&stop, 3);
-    Trainer b(tiny_net(), tiny_train(6), split.string(), Device::CPU);
-    TrainResult rb = b.run(data, data, stopper, &stop);
-    CHECK(rb.outcome == TrainOutcome::Interrupted);
-    CHECK(rb.steps == 3);
+    {
+        Trainer b(tiny_net(), tiny_train(6), split.string(), Device::CPU);  // its lock ends with it
+        TrainResult rb = b.run(data, data, stopper, &stop);
+        CHECK(rb.outcome == TrainOutcome::Interrupted);
+        CHECK(rb.steps == 3);
+    }
     Trainer c = Trainer::resume(split.string(), Device::CPU);
     CHECK(c.step() == 3);
     TrainResult rc = c.run(data, data, quiet);
@@ -177,4 +181,64 @@ TEST_CASE("train: a folder holding a run is refused and weights reload with thei
     fs::remove_all(dir);
     fs::remove_all(tuned);
     fs::remove_all(fresh_dir("mcseg_train_init_wrong"));
+}
+
+namespace {
+std::vector<int64_t> logged_steps(const std::string& log) {
+    std::vector<int64_t> steps;
+    std::ifstream in(log);
+    for (std::string line; std::getline(in, line);) steps.push_back(nlohmann::json::parse(line).at("step"));
+    return steps;
+}
+}  // namespace
+
+TEST_CASE("train: one run per folder at a time, a second trainer or a resume of a live run is refused") {
+    fs::path dir = fresh_dir("mcseg_train_locked");
+    Trainer live(tiny_net(), tiny_train(4), dir.string(), Device::CPU);
+    CHECK(test::error_of([&] { Trainer(tiny_net(), tiny_train(4), dir.string(), Device::CPU); }).find("in use") !=
+          std::string::npos);
+    TrainObserver quiet;
+    BlobSource data;
+    std::atomic<bool> stop{false};
+    StopAt stopper(&stop, 2);
+    live.run(data, data, stopper, &stop);  // a checkpoint to resume from, the lock still held
+    CHECK(test::error_of([&] { Trainer::resume(dir.string(), Device::CPU); }).find("in use") != std::string::npos);
+    fs::remove_all(dir);
+}
+
+TEST_CASE("train: resume cuts a torn or too-long log back to the checkpoint and removes stale temporaries") {
+    BlobSource data;
+    TrainObserver quiet;
+    fs::path dir = fresh_dir("mcseg_train_torn");
+    {
+        Trainer t(tiny_net(), tiny_train(4), dir.string(), Device::CPU);
+        t.run(data, data, quiet);
+    }
+    const std::string log = (dir / "log.jsonl").string();
+    REQUIRE(logged_steps(log) == std::vector<int64_t>{2, 4});
+    // An evaluation logged after the checkpoint (a kill between the two), then a line torn by a
+    // full disk, then a temporary file of an interrupted checkpoint write.
+    std::ofstream(log, std::ios::app) << R"({"step": 6, "val_loss": 0.5})" << "\n" << R"({"step": 8, "val_lo)";
+    std::ofstream(dir / ".checkpoint.safetensors.tmp-Ab12Cd") << "partial";
+    Trainer r = Trainer::resume(dir.string(), Device::CPU);
+    CHECK(logged_steps(log) == std::vector<int64_t>{2, 4});
+    CHECK_FALSE(fs::exists(dir / ".checkpoint.safetensors.tmp-Ab12Cd"));
+    r.set_max_steps(8);
+    r.run(data, data, quiet);
+    CHECK(logged_steps(log) == std::vector<int64_t>{2, 4, 6, 8});
+    fs::remove_all(dir);
+}
+
+TEST_CASE("train: a fresh run into a folder killed before its first checkpoint starts a new log") {
+    BlobSource data;
+    TrainObserver quiet;
+    fs::path dir = fresh_dir("mcseg_train_restart");
+    fs::create_directories(dir);
+    std::ofstream(dir / "log.jsonl") << R"({"step": 2, "val_loss": 9})" << "\n";
+    Trainer t(tiny_net(), tiny_train(2), dir.string(), Device::CPU);
+    t.run(data, data, quiet);
+    const std::vector<int64_t> steps = logged_steps(t.log_path());
+    CHECK(steps == std::vector<int64_t>{2});
+    CHECK(nlohmann::json::parse(std::ifstream(t.log_path())).at("val_loss") != 9);
+    fs::remove_all(dir);
 }

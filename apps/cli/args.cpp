@@ -89,6 +89,12 @@ bool Args::has(const std::string& name) const {
 
 bool Args::given(const std::string& name) const { return values_.count(name) > 0; }
 
+std::vector<std::string> Args::given_options() const {
+    std::vector<std::string> names;
+    for (const auto& [name, value] : values_) names.push_back(name);
+    return names;
+}
+
 std::string Args::get(const std::string& name) const {
     if (auto v = values_.find(name); v != values_.end()) return v->second;
     auto it = specs_.find(name);
@@ -97,23 +103,23 @@ std::string Args::get(const std::string& name) const {
     return *it->second.default_value;
 }
 
-long long Args::get_int(const std::string& name) const {
+long long Args::get_int(const std::string& name, long long lo, long long hi) const {
     std::string v = get(name);
     char* end = nullptr;
     errno = 0;
     long long x = std::strtoll(v.c_str(), &end, 10);
-    if (v.empty() || *end != '\0' || errno == ERANGE)
-        fail(name, " expects an integer, got '", v, "'");
+    if (v.empty() || *end != '\0' || errno == ERANGE) fail(name, " expects an integer, got '", v, "'");
+    if (x < lo || x > hi) fail(name, " must be in ", lo, "..", hi, ", got ", v);
     return x;
 }
 
-double Args::get_double(const std::string& name) const {
+double Args::get_double(const std::string& name, double lo, double hi) const {
     std::string v = get(name);
     char* end = nullptr;
     errno = 0;
     double x = std::strtod(v.c_str(), &end);
-    if (v.empty() || *end != '\0' || errno == ERANGE)
-        fail(name, " expects a number, got '", v, "'");
+    if (v.empty() || *end != '\0' || errno == ERANGE) fail(name, " expects a number, got '", v, "'");
+    if (!(x >= lo && x <= hi)) fail(name, " must be a number in [", lo, ", ", hi, "], got ", v);
     return x;
 }
 

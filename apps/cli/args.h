@@ -1,11 +1,16 @@
 // apps/cli/args.h — the option parser every `mcseg` subcommand and benchmark uses.
 #pragma once
+#include <limits>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "engine/error.h"
+
 namespace mcseg {
+
+inline constexpr long long kMaxSeed = std::numeric_limits<long long>::max();  // seeds: 0..kMaxSeed
 
 // Args: declare the options a command accepts, then read them.
 //
@@ -29,9 +34,21 @@ public:
 
     bool has(const std::string& name) const;    // given on the command line, or has a default
     bool given(const std::string& name) const;  // given on the command line
+    std::vector<std::string> given_options() const;  // the options (and flags) given, by name
     std::string get(const std::string& name) const;
-    long long get_int(const std::string& name) const;
-    double get_double(const std::string& name) const;
+    // Numbers in [lo, hi], else an Error naming the option and the range (NaN and infinities are
+    // never in range; 99999999999 for an int option is an error, not a wrapped value).
+    long long get_int(const std::string& name, long long lo, long long hi) const;
+    double get_double(const std::string& name, double lo, double hi) const;
+    // parse(get(name)), an Error from it reported as "NAME: error" (e.g. parsed("--net", parse_task)).
+    template <class Parse>
+    auto parsed(const std::string& name, Parse parse) const {
+        try {
+            return parse(get(name));
+        } catch (const Error& e) {
+            fail(name, ": ", e.what());
+        }
+    }
     bool get_flag(const std::string& name) const;
     const std::vector<std::string>& positionals() const { return positionals_; }
     std::string help() const;

@@ -25,7 +25,7 @@ int run_calibrate(int argc, char** argv) {
     if (a.parse()) return 0;
     const std::string out = a.given("--out") ? a.get("--out") : a.get("--weights");
     Calibration c = calibrate_on_db(a.get("--weights"), a.get("--db"), a.get("--split"),
-                                    size_t(a.get_int("--per-class")), resolve_device(a.get("--device")), out);
+                                    size_t(a.get_int("--per-class", 1, 100000000)), resolve_device(a.get("--device")), out);
     std::printf("%s\nthreshold %.2f on the %s split -> %s\n", sweep_markdown(c.sweep, c.threshold).c_str(),
                 c.threshold, a.get("--split").c_str(), out.c_str());
     return 0;

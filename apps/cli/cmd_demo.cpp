@@ -65,7 +65,7 @@ int run_demo(int argc, char** argv) {
     const std::string seed = a.get("--seed"), index = a.get("--index");
     const fs::path truth = out / "truth", cnn = out / "cnn", classic = out / "classic";
     step({"synth", "--seed", seed, "--first", index, "--count", "1", "--out", truth.string()});
-    const std::string name = synth_name(uint64_t(a.get_int("--seed")), a.get_int("--index"));
+    const std::string name = synth_name(uint64_t(a.get_int("--seed", 0, kMaxSeed)), a.get_int("--index", 0, 1000000000));
     const std::string image = (truth / (name + ".png")).string();
     step({"segment", image, "--out", cnn.string(), "--device", a.get("--device"), "--weights-dir",
                  a.get("--weights-dir")});

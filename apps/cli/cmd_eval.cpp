@@ -38,10 +38,10 @@ int run_eval(int argc, char** argv) {
     const std::string weights = a.get("--weights");
     Metadata meta;
     Network net = load_network(weights, resolve_device(a.get("--device")), &meta);
-    const double threshold = a.given("--threshold") ? a.get_double("--threshold") : stored_threshold(meta, weights);
-    if (!(threshold > 0 && threshold < 1)) fail("--threshold must be between 0 and 1");
+    const double threshold = a.given("--threshold") ? a.get_double("--threshold", 0, 1) : stored_threshold(meta, weights);
+    if (!(threshold > 0 && threshold < 1)) fail("the decision threshold must be between 0 and 1, got ", threshold);
     Table1Eval t = table1_on_db(net, network_kind(meta, weights), a.get("--db"), a.get("--split"),
-                                size_t(a.get_int("--per-class")), threshold, uint64_t(a.get_int("--seed")));
+                                size_t(a.get_int("--per-class", 1, 100000000)), threshold, uint64_t(a.get_int("--seed", 0, kMaxSeed)));
     const Table1Row& row = t.at_threshold;
     const bool argmax_too = threshold != 0.5;
     std::vector<Table1Row> rows;

@@ -35,11 +35,10 @@ int run_mine(int argc, char** argv) {
     o.device = resolve_device(a.get("--device"));
     o.split = a.get("--split");
     if (o.split != "train") fail("--split must be train: negatives mined on val or test would leak into them");
-    o.images = int(a.get_int("--images"));
-    o.max_per_image = int(a.get_int("--max-per-image"));
-    o.round = int(a.get_int("--round"));
-    o.seed = uint64_t(a.get_int("--seed"));
-    if (o.images < 0 || o.max_per_image < 1 || o.round < 1) fail("--images >= 0, --max-per-image >= 1, --round >= 1");
+    o.images = int(a.get_int("--images", 0, 1000000));
+    o.max_per_image = int(a.get_int("--max-per-image", 1, 1000000));
+    o.round = int(a.get_int("--round", 1, 1000000));
+    o.seed = uint64_t(a.get_int("--seed", 0, kMaxSeed));
     std::unique_ptr<Progress> bar;
     const MineSummary s = mine_hard_negatives(o, [&](int done, int total) {
         if (!bar) bar = std::make_unique<Progress>("mine", total);

@@ -23,11 +23,11 @@ int run_patches(int argc, char** argv) {
     a.option("--max-c4", "K", "C4 centres kept per image (uniform random subset)", "10000");
     if (a.parse()) return 0;
     PatchDbOptions opt;
-    opt.patch = int(a.get_int("--patch"));
+    opt.patch = int(a.get_int("--patch", 3, 4096));
     opt.split = a.get("--split");
-    opt.seed = uint64_t(a.get_int("--seed"));
-    opt.max_c3 = a.get_int("--max-c3");
-    opt.max_c4 = a.get_int("--max-c4");
+    opt.seed = uint64_t(a.get_int("--seed", 0, kMaxSeed));
+    opt.max_c3 = a.get_int("--max-c3", 0, 1000000000);
+    opt.max_c4 = a.get_int("--max-c4", 0, 1000000000);
     opt.progress = true;
     auto t0 = std::chrono::steady_clock::now();
     const PatchDbSummary s = build_patch_db(a.get("--images"), a.get("--db"), opt);

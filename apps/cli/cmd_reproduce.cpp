@@ -31,10 +31,10 @@ int run_reproduce(int argc, char** argv) {
     o.out = a.get("--out");
     o.quick = a.get_flag("--quick");
     o.device = resolve_device(a.get("--device"));
-    o.seed = uint64_t(a.get_int("--seed"));
-    o.count = a.get_int("--count");
-    o.steps = a.get_int("--steps");
-    o.filters = int(a.get_int("--filters"));
+    o.seed = uint64_t(a.get_int("--seed", 0, kMaxSeed));
+    o.count = a.get_int("--count", 0, 1000000);  // 0 for these three: the default (or --quick)
+    o.steps = a.get_int("--steps", 0, 1000000000);
+    o.filters = int(a.get_int("--filters", 0, 4096));  // 0: the default
     o.sides.clear();
     std::stringstream list(a.get("--patches"));
     for (std::string item; std::getline(list, item, ',');) {

@@ -54,10 +54,11 @@ int run_score(int argc, char** argv) {
     a.option("--froc", "FILE", "write the FROC curve as a PNG", "-");
     a.option("--pixel-spacing", "MM", "spacing when no JSON sidecar gives it", "0.05");
     a.option("--min-mc", "MM", "FROC: drop predicted MCs smaller than a disc of this diameter, as segment does", "0.1");
+    a.flag("--subset", "score only the predicted images (the truth folder may hold more)");
     if (a.parse()) return 0;
     const FolderScore f = score_folders(a.get("--pred"), a.get("--truth"),
-                                        checked_spacing_mm(a.get_double("--pixel-spacing"), "--pixel-spacing"),
-                                        a.get_double("--min-mc"));
+                                        checked_spacing_mm(a.get_double("--pixel-spacing", 0, 10), "--pixel-spacing"),
+                                        a.get_double("--min-mc", 0, 10), a.get_flag("--subset"));
     const MaskScore& total = f.total;
     const double n = double(f.names.size());
     std::printf("%zu images: Dice %.4f  precision %.4f  recall %.4f\n", f.names.size(), total.dice(), total.precision(),

@@ -2,6 +2,7 @@
 // overlays and JSON reports out (apps/segment/pipeline.h does the work, apps/segment/report.h the files).
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <memory>
 
 #include "apps/cli/args.h"
@@ -35,17 +36,15 @@ void on_progress(void* user, const char* stage, int64_t done, int64_t total) {
 
 SegmentOptions segment_options(const Args& a) {
     SegmentOptions opt;
-    opt.detector_threshold = a.get_double("--detector-threshold");
-    opt.segmentator_threshold = a.get_double("--threshold");
-    opt.min_mc_mm = a.get_double("--min-mc");
-    if (opt.min_mc_mm < 0) fail("--min-mc must be >= 0");
-    opt.override_spacing_mm = a.get_double("--pixel-spacing");
+    opt.detector_threshold = a.get_double("--detector-threshold", 0, 1);
+    opt.segmentator_threshold = a.get_double("--threshold", 0, 1);
+    opt.min_mc_mm = a.get_double("--min-mc", 0, 10);
+    opt.override_spacing_mm = a.get_double("--pixel-spacing", 0, 10);  // 0: from the file
     opt.whole_image = a.get_flag("--roi");
     opt.resample = !a.get_flag("--no-resample");
-    if (opt.override_spacing_mm != 0) checked_spacing_mm(opt.override_spacing_mm, "--pixel-spacing");
-    opt.batch = int(a.get_int("--batch"));
+    opt.batch = int(a.get_int("--batch", 1, 65536));
     opt.mode = a.get("--mode");
-    opt.tile = int(a.get_int("--tile"));
+    opt.tile = int(a.get_int("--tile", 4, 65536));
     opt.validate();
     return opt;
 }
@@ -62,7 +61,7 @@ Method load_method(const Args& a) {
     const std::string method = a.get("--method");
     if (method != "cnn" && method != "classic") fail("--method must be cnn or classic, not '", method, "'");
     m.info = {{"method", method}};
-    m.dog.threshold = a.get_double("--classic-threshold");
+    m.dog.threshold = a.get_double("--classic-threshold", 0, 1000);
     if (method == "classic") {
         m.info["device"] = "cpu";
         m.info["classic_threshold"] = m.dog.threshold;
@@ -110,6 +109,15 @@ bool segment_file(const std::string& path, const std::string& out, const Method&
     }
 }
 
+// Outputs are named after the image: two images of one name would overwrite each other's.
+void check_unique_names(const std::vector<std::string>& paths) {
+    std::map<std::string, std::string> seen;
+    for (const std::string& path : paths) {
+        const auto [it, fresh] = seen.emplace(fs::path(path).stem().string(), path);
+        if (!fresh) fail("'", it->second, "' and '", path, "' would both write ", it->first, "_*.png; segment them into different --out folders");
+    }
+}
+
 int run_segment(int argc, char** argv) {
     Args a(argc, argv,
            "mcseg segment IMAGE... --out DIR [--method cnn|classic] [--mode dense|exact] [--weights-dir DIR] "
@@ -139,6 +147,7 @@ int run_segment(int argc, char** argv) {
     a.option("--batch", "B", "patches per network call", "1024");
     if (a.parse()) return 0;
     if (a.positionals().empty()) fail("no image given (see --help)");
+    check_unique_names(a.positionals());
     const SegmentOptions opt = segment_options(a);
     const Method method = load_method(a);
     const std::string out = a.get("--out");

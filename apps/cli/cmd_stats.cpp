@@ -107,11 +107,8 @@ int run_stats(int argc, char** argv) {
     a.option("--field-mm", "MM", "side of the square tissue fields", "17.9");
     if (a.parse()) return 0;
     StatsOptions opt;
-    opt.field_mm = a.get_double("--field-mm");
-    if (!(opt.field_mm > 0)) fail("--field-mm must be positive");
-    const double spacing = a.get_double("--pixel-spacing");
-    if (spacing != 0) checked_spacing_mm(spacing, "--pixel-spacing");
-    if (spacing < 0) fail("--pixel-spacing must be positive");
+    opt.field_mm = a.get_double("--field-mm", 1, 1000);
+    const double spacing = a.get_double("--pixel-spacing", 0, 10);
     // Masks, previews and this command's own plot (a second run of `stats DIR/*.png --psd
     // DIR/psd.png` sees it among the images) are not images.
     const fs::path psd = a.given("--psd") ? fs::weakly_canonical(a.get("--psd")) : fs::path();

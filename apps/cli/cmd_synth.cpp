@@ -25,14 +25,13 @@ int run_synth(int argc, char** argv) {
     a.option("--out", "DIR", "output folder");
     if (a.parse()) return 0;
     SynthConfig cfg;
-    cfg.width = int(a.get_int("--width"));
-    cfg.height = int(a.get_int("--height"));
-    cfg.spacing_mm = a.get_double("--spacing");
+    cfg.width = int(a.get_int("--width", 64, 65535));
+    cfg.height = int(a.get_int("--height", 64, 65535));
+    cfg.spacing_mm = a.get_double("--spacing", 0.001, 10);
     cfg.film = a.get_flag("--film");
-    const long long seed = a.get_int("--seed");
-    if (seed < 0) fail("--seed must be >= 0");
+    const long long seed = a.get_int("--seed", 0, kMaxSeed);
     const std::string out = a.get("--out");
-    SynthDatasetSummary r = synth_dataset(cfg, uint64_t(seed), a.get_int("--first"), a.get_int("--count"), out,
+    SynthDatasetSummary r = synth_dataset(cfg, uint64_t(seed), a.get_int("--first", 0, 1000000000), a.get_int("--count", 1, 1000000), out,
                                           a.get_flag("--preview"));
     std::printf("synth: %lld images (%dx%d, %.3f mm, %s) in %s: %lld MCs in %lld clusters -> %s\n", r.images, cfg.width,
                 cfg.height, cfg.spacing_mm, cfg.film ? "film" : "digital", format_duration(r.seconds).c_str(), r.mcs,

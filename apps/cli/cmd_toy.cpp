@@ -64,12 +64,9 @@ int run_toy(int argc, char** argv) {
     a.option("--seed", "S", "random seed for data, initialisation and dropout", "1");
     a.option("--threads", "T", "CPU threads (OpenMP)", "1");
     if (a.parse()) return 0;
-    const long long threads = a.get_int("--threads");
-    if (threads < 1 || threads > 1024) fail("--threads must be in 1..1024, got ", threads);
+    const long long threads = a.get_int("--threads", 1, 1024);
     const ThreadCount thread_count(static_cast<int>(threads));
-    const long long steps = a.get_int("--steps"), seed = a.get_int("--seed");
-    if (steps < 1 || steps > 1000000) fail("--steps must be in 1..1000000, got ", steps);
-    if (seed < 0) fail("--seed must be non-negative, got ", seed);
+    const long long steps = a.get_int("--steps", 1, 1000000), seed = a.get_int("--seed", 0, kMaxSeed);
 
     NetConfig cfg;
     cfg.patch = kToyPatch;

@@ -53,13 +53,17 @@ struct TerminalObserver : TrainObserver {
 };
 
 // --resume DIR: the run and its data as its checkpoint says (--db when the database moved,
-// --steps to extend it).
+// --steps to extend it); any other option is an error, not silently ignored.
 std::unique_ptr<Trainer> resume_run(const Args& a, Device device, DataSpec& data) {
+    for (const std::string& name : a.given_options())
+        if (name != "--resume" && name != "--db" && name != "--steps" && name != "--device")
+            fail("--resume continues a run as its checkpoint says; ", name,
+                 " cannot change it (only --db, --steps and --device can)");
     const std::string dir = a.get("--resume");
     auto trainer = std::make_unique<Trainer>(Trainer::resume(dir, device));
-    data = DataSpec::from_metadata(load_safetensors((std::filesystem::path(dir) / "checkpoint.safetensors").string()).metadata);
+    data = DataSpec::from_metadata(load_safetensors(trainer->checkpoint_path()).metadata, trainer->checkpoint_path());
     if (a.given("--db")) data.db = a.get("--db");
-    if (a.given("--steps")) trainer->set_max_steps(a.get_int("--steps"));
+    if (a.given("--steps")) trainer->set_max_steps(a.get_int("--steps", 1, 1000000000));
     return trainer;
 }
 
@@ -67,30 +71,30 @@ std::unique_ptr<Trainer> resume_run(const Args& a, Device device, DataSpec& data
 std::unique_ptr<Trainer> new_run(const Args& a, Device device, DataSpec& data) {
     if (!a.given("--db") || !a.given("--out")) fail("--db and --out are required (or --resume DIR)");
     NetConfig net;
-    net.patch = int(a.get_int("--patch"));
+    net.patch = int(a.get_int("--patch", 3, 4096));
     std::string conv = a.get("--conv");
     if (conv != "same" && conv != "valid") fail("--conv must be same or valid, not '", conv, "'");
     net.same = conv == "same";
-    net.filters = int(a.get_int("--filters"));
+    net.filters = int(a.get_int("--filters", 1, 4096));
     net.input = a.get("--input");
-    parse_input_norm(net.input);
+    a.parsed("--input", parse_input_norm);
     net.validate();
     TrainConfig tc;
-    tc.batch = int(a.get_int("--batch"));
-    tc.max_steps = a.get_int("--steps");
-    tc.eval_every = tc.checkpoint_every = int(a.get_int("--eval-every"));
-    tc.lr = a.get_double("--lr");
-    tc.plateau.patience = int(a.get_int("--patience"));
-    tc.plateau.stop_patience = int(a.get_int("--stop-patience"));
-    tc.seed = uint64_t(a.get_int("--seed"));
+    tc.batch = int(a.get_int("--batch", 2, 65536));
+    tc.max_steps = a.get_int("--steps", 1, 1000000000);
+    tc.eval_every = tc.checkpoint_every = int(a.get_int("--eval-every", 1, 1000000000));
+    tc.lr = a.get_double("--lr", 1e-9, 10);
+    tc.plateau.patience = int(a.get_int("--patience", 1, 1000000));
+    tc.plateau.stop_patience = int(a.get_int("--stop-patience", 1, 1000000));
+    tc.seed = uint64_t(a.get_int("--seed", 0, kMaxSeed));
     data.kind = a.get("--net");
     data.db = a.get("--db");
     data.quota = a.get("--quota");
-    data.val_per_class = size_t(a.get_int("--val-per-class"));
-    data.hard_share = a.get_double("--hard-share");
+    data.val_per_class = size_t(a.get_int("--val-per-class", 1, 100000000));
+    data.hard_share = a.get_double("--hard-share", 0, 1);
     data.intensity_augment = a.get_flag("--intensity-augment");
-    parse_task(data.kind);
-    parse_quota(data.quota);
+    a.parsed("--net", parse_task);
+    a.parsed("--quota", parse_quota);
     const PatchDbReader db(data.db);
     check_patch_side(net, db.patch(), "the patch database '" + data.db + "'");
     net.spacing_mm = db.median_spacing("train");
@@ -141,9 +145,11 @@ int run_train(int argc, char** argv) {
 
     TerminalObserver observer(*trainer, title);
     TrainResult r;
+    int interrupted_status = 0;
     {
-        SigintScope sigint;
-        r = train_on_db(*trainer, data, observer, sigint.flag());
+        InterruptScope interrupt;
+        r = train_on_db(*trainer, data, observer, interrupt.flag());
+        interrupted_status = interrupt.exit_status();
     }
     observer.bar.finish();
     if (r.outcome == TrainOutcome::Diverged) fail(r.message);
@@ -151,7 +157,7 @@ int run_train(int argc, char** argv) {
     if (r.outcome == TrainOutcome::Interrupted) {
         std::fprintf(stderr, "mcseg train: interrupted at step %lld; checkpoint saved; continue with: mcseg train --resume %s\n",
                      (long long)r.steps, dir.c_str());
-        return 130;
+        return interrupted_status;
     }
     std::printf("%s after %lld steps; best validation loss %.4f at step %lld; final lr %.3g\n"
                 "weights: %s\ncheckpoint: %s\nlog: %s\ncurves: %s/curves.png\n"

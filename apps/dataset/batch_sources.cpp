@@ -1,6 +1,7 @@
 // apps/dataset/batch_sources.cpp — see batch_sources.h.
 #include "apps/dataset/batch_sources.h"
 
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "engine/error.h"
@@ -41,15 +42,28 @@ std::map<std::string, std::string> DataSpec::metadata() const {
     return m;
 }
 
-DataSpec DataSpec::from_metadata(const std::map<std::string, std::string>& meta) {
+DataSpec DataSpec::from_metadata(const std::map<std::string, std::string>& meta, const std::string& where) {
     DataSpec d;
     for (const char* key : {"mcseg.kind", "mcseg.db", "mcseg.quota", "mcseg.val_per_class"})
-        if (!meta.count(key)) fail("the run's metadata lacks ", key);
-    d.kind = meta.at("mcseg.kind");
-    d.db = meta.at("mcseg.db");
-    d.quota = meta.at("mcseg.quota");
-    d.val_per_class = size_t(std::stoull(meta.at("mcseg.val_per_class")));
-    if (auto it = meta.find("mcseg.hard_share"); it != meta.end()) d.hard_share = std::stod(it->second);
+        if (!meta.count(key)) fail("'", where, "': the run's metadata lacks ", key);
+    try {
+        d.kind = meta.at("mcseg.kind");
+        parse_task(d.kind);
+        d.db = meta.at("mcseg.db");
+        d.quota = meta.at("mcseg.quota");
+        parse_quota(d.quota);
+        const nlohmann::json count = nlohmann::json::parse(meta.at("mcseg.val_per_class"), nullptr, false);
+        if (!count.is_number_unsigned() || count.get<uint64_t>() < 1) fail("mcseg.val_per_class is not a count");
+        d.val_per_class = count.get<size_t>();
+        if (auto it = meta.find("mcseg.hard_share"); it != meta.end()) {
+            const nlohmann::json share = nlohmann::json::parse(it->second, nullptr, false);
+            if (!share.is_number() || !(share.get<double>() >= 0 && share.get<double>() <= 1))
+                fail("mcseg.hard_share is not a share in [0, 1]");
+            d.hard_share = share.get<double>();
+        }
+    } catch (const Error& e) {
+        fail("'", where, "': ", e.what());
+    }
     d.intensity_augment = meta.count("mcseg.intensity_augment") > 0;
     return d;
 }

@@ -55,7 +55,8 @@ struct DataSpec {
     // mcseg.kind, mcseg.db, mcseg.quota, mcseg.val_per_class, and mcseg.hard_share and
     // mcseg.intensity_augment when they are not the defaults.
     std::map<std::string, std::string> metadata() const;
-    static DataSpec from_metadata(const std::map<std::string, std::string>& meta);
+    // An Error naming `where` (the checkpoint) when a value is missing or not what it must be.
+    static DataSpec from_metadata(const std::map<std::string, std::string>& meta, const std::string& where);
 };
 
 // Runs `trainer` on the train split of the database with validation on its val split.

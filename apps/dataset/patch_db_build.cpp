@@ -106,7 +106,11 @@ Indexed index_image(const ImagePair& pair, const PatchDbOptions& opt, const std:
     r.width = img.width;
     r.height = img.height;
     if (img.width > 65535 || img.height > 65535) fail("'", pair.image_path, "': image too large for the index");
-    check_patch_size(opt.patch, img.width, img.height);
+    try {
+        check_patch_size(opt.patch, img.width, img.height);
+    } catch (const Error& e) {
+        fail("'", pair.image_path, "': ", e.what());
+    }
     if (img.pixel_spacing_mm > 0) r.spacing = img.pixel_spacing_mm;
     if (const double s = sidecar_spacing(pair.json_path); s > 0) r.spacing = s;
     std::vector<uint8_t> mc(m.pixels.size());
@@ -125,8 +129,17 @@ void check_options(const PatchDbOptions& opt) {
     if (opt.patch < 3 || opt.patch % 2 == 0) fail("patch size N must be odd and >= 3, got ", opt.patch);
 }
 
+// A database file that holds tables of its own is another program's: adding ours would mix them.
+void check_ours(sqlite3* db, const std::string& db_path) {
+    Stmt q(db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT IN "
+               "('meta', 'images', 'patches', 'hard_negatives')", db_path);
+    if (q.step())
+        fail("'", db_path, "' is not a patch database (it holds a table '", q.str(0), "'); choose another --db");
+}
+
 // Meta: a database is built for one N, seed and set of caps; writes them into a new database and
 // refuses a database built with others.
+
 void check_meta(sqlite3* db, const std::string& db_path, const PatchDbOptions& opt) {
     char c2[16];
     std::snprintf(c2, sizeof c2, "%g", double(kC2MaxDistancePx));
@@ -279,13 +292,14 @@ std::array<int, 3> split_sizes(int count) {
     return {count - val - test, val, test};
 }
 
-PatchDbSummary build_patch_db(const std::string& images_dir, const std::string& db_path, const PatchDbOptions& opt) {
-    check_options(opt);
-    const std::vector<ImagePair> pairs = find_image_pairs(images_dir);
+namespace {
+
+PatchDbSummary build_into(const std::vector<ImagePair>& pairs, const std::string& db_path, const PatchDbOptions& opt) {
     const std::string db_dir = fs::absolute(db_path).parent_path().string();
     std::unique_ptr<sqlite3, int (*)(sqlite3*)> guard(
         open_database(db_path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, " for writing"), sqlite3_close);
     sqlite3* db = guard.get();
+    check_ours(db, db_path);
     exec(db, "PRAGMA foreign_keys = ON", db_path);
     for (const char* sql : kSchemaSql) exec(db, sql, db_path);
     check_meta(db, db_path, opt);
@@ -317,6 +331,21 @@ PatchDbSummary build_patch_db(const std::string& images_dir, const std::string& 
     if (bar) bar->finish();
     finish_splits(db, db_path, split_of, sum);
     return sum;
+}
+
+}  // namespace
+
+PatchDbSummary build_patch_db(const std::string& images_dir, const std::string& db_path, const PatchDbOptions& opt) {
+    check_options(opt);
+    const std::vector<ImagePair> pairs = find_image_pairs(images_dir);
+    const bool existed = fs::exists(db_path);
+    try {
+        return build_into(pairs, db_path, opt);
+    } catch (const Error&) {
+        std::error_code ec;  // a database this call created and could not fill is not left behind
+        if (!existed) fs::remove(db_path, ec);
+        throw;
+    }
 }
 
 }  // namespace mcseg

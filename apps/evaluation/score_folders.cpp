@@ -1,6 +1,7 @@
 // apps/evaluation/score_folders.cpp — see score_folders.h.
 #include "apps/evaluation/score_folders.h"
 
+#include <algorithm>
 #include <filesystem>
 
 #include "apps/imaging/otsu.h"
@@ -50,14 +51,25 @@ std::optional<double> per(double a, std::optional<double> b) {
 
 ordered_json or_null(std::optional<double> v) { return v ? ordered_json(*v) : ordered_json(nullptr); }
 
+// Every truth mask has its prediction.
+void check_all_predicted(const std::vector<std::string>& predicted, const std::string& pred, const std::string& truth) {
+    std::vector<std::string> missing;
+    for (const std::string& name : mask_names(truth))
+        if (!std::binary_search(predicted.begin(), predicted.end(), name)) missing.push_back(name);
+    if (!missing.empty())
+        fail(missing.size(), " truth masks of '", truth, "' have no prediction in '", pred, "' (first: ", missing.front(),
+             "); segment them, or pass --subset to score only the predicted images");
+}
+
 }  // namespace
 
 FolderScore score_folders(const std::string& pred, const std::string& truth, double default_spacing_mm,
-                          double min_mc_mm) {
+                          double min_mc_mm, bool subset) {
     FolderScore f;
     f.names = mask_names(pred);
     if (!fs::is_directory(truth)) fail("'", truth, "' is not a folder");
     if (f.names.empty()) fail("no NAME_mask.png in '", pred, "'");
+    if (!subset) check_all_predicted(f.names, pred, truth);
     FrocSweep froc;
     bool have_prob = true;
     for (const auto& name : f.names) {

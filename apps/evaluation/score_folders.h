@@ -34,10 +34,11 @@ struct FolderScore {
 };
 
 // The pixel spacing of an image comes from its truth sidecar NAME.json, else default_spacing_mm.
-// An Error when the folder holds no prediction or a prediction has no truth.
+// An Error when the folder holds no prediction, a prediction has no truth, or (unless subset) a
+// truth has no prediction: a missing image would silently raise the sensitivity.
 // min_mc_mm: the FROC sweep drops predicted components smaller than a disc of that diameter, as
 // mcseg segment's --min-mc does (0 keeps all).
 FolderScore score_folders(const std::string& pred_dir, const std::string& truth_dir, double default_spacing_mm,
-                          double min_mc_mm = 0.1);
+                          double min_mc_mm = 0.1, bool subset = false);
 
 }  // namespace mcseg

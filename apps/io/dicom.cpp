@@ -107,9 +107,21 @@ double read_spacing(DcmDataset* ds, const std::string& path) {
     return 0;
 }
 
+// DCMTK logs its own warnings and errors to stderr (up to 166 lines for one bad file) before it
+// returns the condition we report; its logger is silenced once, and its condition text is part
+// of our one-line error.
+void silence_dcmtk_log() {
+    static const bool once = [] {
+        OFLog::configure(OFLogger::OFF_LOG_LEVEL);
+        return true;
+    }();
+    (void)once;
+}
+
 }  // namespace
 
 GrayImage read_dicom(const std::string& path) {
+    silence_dcmtk_log();
     std::error_code ec;
     if (!std::filesystem::is_regular_file(path, ec)) fail("'", path, "': no such file");
     DcmFileFormat file;

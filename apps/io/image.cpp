@@ -1,7 +1,5 @@
-// apps/io/image.cpp — reading grayscale PNGs and masks (see image.h). The one translation
-// unit of the project that compiles stb_image's implementation.
-#define STB_IMAGE_IMPLEMENTATION
-#include <stb_image.h>
+// apps/io/image.cpp — reading files, images by type and masks (see image.h; PNG decoding is
+// png_read.cpp).
 #include <zlib.h>
 
 #include <cstdio>
@@ -16,6 +14,7 @@ namespace mcseg {
 
 std::vector<uint8_t> read_file_bytes(const std::string& path) {
     std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) fail("'", path, "' is a folder, not a file");
     if (!std::filesystem::is_regular_file(path, ec)) fail("'", path, "': no such file");
     std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "rb"), std::fclose);
     if (!f) fail("'", path, "': cannot open for reading");
@@ -35,37 +34,6 @@ std::string crc32_hex(const std::vector<uint8_t>& bytes) {
     char s[9];
     std::snprintf(s, sizeof s, "%08lx", static_cast<unsigned long>(crc));
     return s;
-}
-
-GrayImage decode_png_gray(const std::vector<uint8_t>& bytes, const std::string& name) {
-    static const uint8_t sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
-    if (bytes.size() < 8 || !std::equal(sig, sig + 8, bytes.begin()))
-        fail("'", name, "': not a PNG file");
-    const auto* data = bytes.data();
-    const int len = static_cast<int>(bytes.size());
-    int w = 0, h = 0, comp = 0;
-    if (!stbi_info_from_memory(data, len, &w, &h, &comp))
-        fail("'", name, "': corrupt PNG (", stbi_failure_reason(), ")");
-    if (comp != 1)
-        fail("'", name, "': ", comp == 2 ? "grayscale+alpha" : "colour",
-             " PNG; a single-channel grayscale PNG is required");
-    GrayImage img;
-    img.width = w;
-    img.height = h;
-    img.bit_depth = stbi_is_16_bit_from_memory(data, len) ? 16 : 8;
-    img.pixels.resize(size_t(w) * h);
-    if (img.bit_depth == 16) {
-        std::unique_ptr<stbi_us, void (*)(void*)> p(stbi_load_16_from_memory(data, len, &w, &h, &comp, 1),
-                                                   stbi_image_free);
-        if (!p) fail("'", name, "': corrupt PNG (", stbi_failure_reason(), ")");
-        std::copy(p.get(), p.get() + img.pixels.size(), img.pixels.begin());
-    } else {
-        std::unique_ptr<stbi_uc, void (*)(void*)> p(stbi_load_from_memory(data, len, &w, &h, &comp, 1),
-                                                   stbi_image_free);
-        if (!p) fail("'", name, "': corrupt PNG (", stbi_failure_reason(), ")");
-        std::copy(p.get(), p.get() + img.pixels.size(), img.pixels.begin());
-    }
-    return img;
 }
 
 double checked_spacing_mm(double mm, const std::string& what) {

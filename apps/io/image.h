@@ -1,4 +1,4 @@
-// apps/io — files in and out: grayscale PNG (stb_image to read, our zlib encoder to write), DICOM
+// apps/io — files in and out: grayscale PNG (libpng to read, our zlib encoder to write), DICOM
 // (DCMTK), and the image-folder convention (image_folder.h: NAME.png + NAME_mask.png +
 // NAME.json). It owns every file format the project reads; it may use only the engine.
 //
@@ -6,9 +6,9 @@
 //
 // Mammograms are single-channel and need more than 8 bits, so every image is held as 16-bit
 // samples (an 8-bit PNG keeps its 0..255 values, bit_depth remembers which it was). Reading goes
-// through stb_image (stbi_load_16 for 16-bit files); writing uses our own PNG encoder on zlib
-// (png_write.cpp), because stb_image_write only writes 8-bit PNG. Every failure — missing file,
-// corrupt or colour PNG, image/mask size mismatch — is an mcseg::Error naming the file.
+// through libpng (png_read.cpp: CRCs checked, sizes bounded before allocation); writing uses our
+// own PNG encoder on zlib (png_write.cpp). Every failure — missing file, corrupt or colour PNG,
+// image/mask size mismatch — is an mcseg::Error naming the file.
 #pragma once
 #include <cstdint>
 #include <string>

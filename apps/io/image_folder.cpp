@@ -88,7 +88,8 @@ double sidecar_spacing(const std::string& json_path) {
     } catch (const nlohmann::json::exception& e) {
         fail("'", json_path, "': invalid JSON sidecar (", e.what(), ")");
     }
-    if (!j.is_object() || !j.contains("pixel_spacing_mm")) return 0;
+    if (!j.is_object()) fail("'", json_path, "': a JSON sidecar must be an object, not ", j.type_name());
+    if (!j.contains("pixel_spacing_mm")) return 0;
     const nlohmann::json& s = j["pixel_spacing_mm"];
     if (!s.is_number()) fail("'", json_path, "': pixel_spacing_mm is ", s.dump(), ", not a number of millimetres");
     return checked_spacing_mm(s.get<double>(), "'" + json_path + "'");

@@ -99,7 +99,7 @@ struct BarObserver : TrainObserver {
 // 3. Trains one network in DIR/runs/NAME unless it has finished (result.json), resuming from its
 // checkpoint; returns its result.json.
 ordered_json train_network(const StudyOptions& o, const std::string& name, const NetConfig& net, const DataSpec& data,
-                           const SigintScope& sigint) {
+                           const InterruptScope& interrupt) {
     const fs::path dir = fs::path(o.out) / "runs" / name, done = dir / "result.json";
     if (!fs::exists(done)) {
         const auto t = clock_type::now();
@@ -115,7 +115,7 @@ ordered_json train_network(const StudyOptions& o, const std::string& name, const
                               ? Trainer::resume(dir.string(), o.device)
                               : Trainer(net, tc, dir.string(), o.device, data.metadata());
         BarObserver bar(name, trainer);
-        TrainResult r = train_on_db(trainer, data, bar, sigint.flag());
+        TrainResult r = train_on_db(trainer, data, bar, interrupt.flag());
         bar.bar.finish();
         const double trained = add_seconds(o.out, "train " + name, since(t));
         if (r.outcome == TrainOutcome::Interrupted)
@@ -154,7 +154,7 @@ std::vector<Table1Row> run_study(const StudyOptions& options) {
     make_databases(o);
     report.seconds_patches = add_seconds(o.out, "patches", since(t));
 
-    SigintScope sigint;
+    InterruptScope interrupt;
     for (const char* kind : {"detector", "segmentator"})
         for (const char* conv : {"same", "valid"})
             for (int n : o.sides) {
@@ -175,7 +175,7 @@ std::vector<Table1Row> run_study(const StudyOptions& options) {
                 data.kind = kind;
                 data.db = database(o, n);
                 data.val_per_class = o.quick ? 200 : 2000;
-                run.training = train_network(o, run.name, net, data, sigint);
+                run.training = train_network(o, run.name, net, data, interrupt);
                 report.seconds_training += run.training.value("seconds", 0.0);
                 const auto t_eval = clock_type::now();
                 run.table1 = evaluate_network(o, run.name, data);

@@ -5,16 +5,27 @@
 
 namespace mcseg {
 
-static std::atomic<bool> g_sigint{false};
-extern "C" void mcseg_on_sigint(int) { g_sigint = true; }
-
-SigintScope::SigintScope() {
-    g_sigint = false;
-    std::signal(SIGINT, mcseg_on_sigint);
+static std::atomic<bool> g_requested{false};
+static std::atomic<int> g_signal{0};
+extern "C" void mcseg_on_interrupt(int sig) {
+    g_signal = sig;
+    g_requested = true;
 }
 
-SigintScope::~SigintScope() { std::signal(SIGINT, SIG_DFL); }
+InterruptScope::InterruptScope() {
+    g_requested = false;
+    g_signal = 0;
+    std::signal(SIGINT, mcseg_on_interrupt);
+    std::signal(SIGTERM, mcseg_on_interrupt);
+}
 
-const std::atomic<bool>* SigintScope::flag() const { return &g_sigint; }
+InterruptScope::~InterruptScope() {
+    std::signal(SIGINT, SIG_DFL);
+    std::signal(SIGTERM, SIG_DFL);
+}
+
+const std::atomic<bool>* InterruptScope::flag() const { return &g_requested; }
+
+int InterruptScope::exit_status() const { return 128 + g_signal.load(); }
 
 }  // namespace mcseg

@@ -1,17 +1,21 @@
-// apps/terminal/interrupt.h — Ctrl-C as a request, not a kill: while a SigintScope is alive, SIGINT only
-// sets a flag that long loops (training) poll, so they can save their work and stop cleanly.
+// apps/terminal/interrupt.h — Ctrl-C (SIGINT) and SIGTERM (what `kill` and schedulers send) as a
+// request, not a kill: while an InterruptScope is alive, either signal only sets a flag that long
+// loops (training) poll, so they can save their work and stop cleanly.
 #pragma once
 #include <atomic>
 
 namespace mcseg {
 
-class SigintScope {
+class InterruptScope {
 public:
-    SigintScope();   // installs the handler and clears the flag
-    ~SigintScope();  // restores the default action
-    SigintScope(const SigintScope&) = delete;
-    SigintScope& operator=(const SigintScope&) = delete;
+    InterruptScope();   // installs the handlers and clears the flag
+    ~InterruptScope();  // restores the default actions
+    InterruptScope(const InterruptScope&) = delete;
+    InterruptScope& operator=(const InterruptScope&) = delete;
     const std::atomic<bool>* flag() const;
+    // The exit status a shell expects after the signal that set the flag: 128 + its number
+    // (130 for SIGINT, 143 for SIGTERM).
+    int exit_status() const;
 };
 
 }  // namespace mcseg
