@@ -129,6 +129,13 @@ TEST_CASE("data: patch database errors are clear") {
     CHECK(error_of([&] { PatchDbReader r(db); }).find("locked") != std::string::npos);
     sqlite3_exec(w, "ROLLBACK", nullptr, nullptr, nullptr);
     sqlite3_close(w);
+    // A build in progress (or one that stopped halfway) is not read.
+    REQUIRE(sqlite3_open(db.c_str(), &w) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(w, "INSERT INTO meta VALUES ('building', 'yes')", nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(w);
+    CHECK(error_of([&] { PatchDbReader r(db); }).find("is being built") != std::string::npos);
+    build_patch_db(dir.string(), db, opt);  // a finished build clears the mark
+    CHECK_NOTHROW(PatchDbReader{db});
     // Built for another N.
     PatchDbOptions other = opt;
     other.patch = 29;

@@ -303,6 +303,8 @@ PatchDbSummary build_into(const std::vector<ImagePair>& pairs, const std::string
     exec(db, "PRAGMA foreign_keys = ON", db_path);
     for (const char* sql : kSchemaSql) exec(db, sql, db_path);
     check_meta(db, db_path, opt);
+    // Readers refuse the database while this mark stands (a build in progress, or one that failed).
+    exec(db, "INSERT OR REPLACE INTO meta(key, value) VALUES ('building', 'yes')", db_path);
     const std::map<std::string, std::string> split_of = split_images(pairs, opt);
 
     PatchDbSummary sum;
@@ -330,6 +332,7 @@ PatchDbSummary build_into(const std::vector<ImagePair>& pairs, const std::string
     }
     if (bar) bar->finish();
     finish_splits(db, db_path, split_of, sum);
+    exec(db, "DELETE FROM meta WHERE key = 'building'", db_path);
     return sum;
 }
 

@@ -27,6 +27,9 @@ PatchDbReader::PatchDbReader(const std::string& db_path) : path_(db_path) {
     try {
         Stmt s(db_, "SELECT value FROM meta WHERE key = 'schema'", path_);
         if (!s.step() || s.str(0) != kPatchDbSchema) fail("'", path_, "' is not an mcseg patch database (schema)");
+        Stmt building(db_, "SELECT 1 FROM meta WHERE key = 'building'", path_);
+        if (building.step())
+            fail("'", path_, "' is being built by mcseg patches, or its build stopped halfway (run it again)");
         patch_ = std::stoi(meta("patch"));
     } catch (const Error&) {
         sqlite3_close(db_);
