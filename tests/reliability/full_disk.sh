@@ -5,6 +5,7 @@
 # skipped (exit 77) otherwise.
 set -euo pipefail
 M=$(realpath "$1")
+HERE=$(dirname "$(realpath "$0")")
 W=$(mktemp -d)
 cleanup() { umount "$W/disk" 2> /dev/null || true; rm -rf "$W"; }
 trap cleanup EXIT
@@ -14,12 +15,8 @@ if ! mount -t tmpfs -o size=400k tmpfs disk 2> /dev/null; then
     echo "skipped: cannot mount a tmpfs here (needs root and CAP_SYS_ADMIN)"
     exit 77
 fi
-"$M" synth --seed 5 --count 4 --width 384 --height 384 --out imgs > /dev/null 2>&1
-"$M" patches --images imgs --patch 29 --db p.db > /dev/null 2>&1
-RUN=(--net detector --patch 29 --filters 4 --batch 16 --steps 100 --eval-every 20 --val-per-class 20
-     --db p.db --device cpu)
-export OMP_NUM_THREADS=2
-"$M" train "${RUN[@]}" --out straight > /dev/null 2>&1
+STEPS=100
+source "$HERE/tiny_run.sh"
 
 # 400 KB hold one checkpoint (174 KB), the best weights and the curves, not a second
 # checkpoint's temporary copy beside the first.
@@ -32,9 +29,5 @@ grep -q "error: .*No space left on device\|error: .*disk full" full.log ||
 tail -1 full.log | grep -q "error:" || { echo "the error is not the last line"; exit 1; }
 mount -o remount,size=8m disk
 "$M" train --resume disk/run > resume.log 2>&1 || { echo "resume failed:"; tail -3 resume.log; exit 1; }
-for f in best.safetensors checkpoint.safetensors; do
-    cmp straight/$f disk/run/$f || { echo "$f differs from the uninterrupted run"; exit 1; }
-done
-a=$(sed 's/"samples_per_s":[^,}]*//' straight/log.jsonl); b=$(sed 's/"samples_per_s":[^,}]*//' disk/run/log.jsonl)
-[ "$a" = "$b" ] || { echo "log.jsonl differs from the uninterrupted run"; exit 1; }
+same_as_straight disk/run "a full disk"
 echo "disk full: one-line error ($lines lines of output), resumed bit-identically"
