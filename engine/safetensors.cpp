@@ -175,7 +175,8 @@ SafeTensorsFile load_safetensors(const std::string& path) {
             }
             continue;
         }
-        auto bad = [&](const std::string& why) { fail(path, ": tensor '", name, "': ", why); };
+        // (name = name: clang 14 cannot capture a structured binding implicitly)
+        auto bad = [&, &name = name](const std::string& why) { fail(path, ": tensor '", name, "': ", why); };
         if (!v.is_object()) bad("entry is not an object");
         if (!v.contains("dtype") || !v["dtype"].is_string()) bad("missing dtype");
         if (!v.contains("shape") || !v["shape"].is_array()) bad("missing shape");

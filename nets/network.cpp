@@ -98,7 +98,8 @@ NetConfig NetConfig::from_json(const std::string& text) {
     if (j.is_discarded() || !j.is_object()) fail("network config: not a JSON object");
     NetConfig c;
     for (const auto& [key, v] : j.items()) {
-        auto need = [&](bool ok, const char* what) {
+        // (key = key: clang 14 cannot capture a structured binding implicitly)
+        auto need = [&, &key = key](bool ok, const char* what) {
             if (!ok) fail("network config: '", key, "' must be ", what);
         };
         if (key == "patch") need(v.is_number_integer(), "an integer"), c.patch = v.get<int>();
