@@ -9,7 +9,7 @@
 
 namespace mcseg {
 
-void write_training_curves(const std::string& log_jsonl, const std::string& png_path, const std::string& title) {
+Canvas training_curves(const std::string& log_jsonl, const std::string& title) {
     const Rgb blue{31, 119, 180}, orange{255, 127, 14};
     Series tl{"train", {}, {}, blue}, vl{"validation", {}, {}, orange};
     Series ta{"train", {}, {}, blue}, va{"validation", {}, {}, orange};
@@ -35,7 +35,11 @@ void write_training_curves(const std::string& log_jsonl, const std::string& png_
     c.text(10, 6, title, {0, 0, 0}, 2);
     draw_chart(c, 0, 24, 900, 300, "loss (cross-entropy)", "step", {tl, vl});
     draw_chart(c, 0, 334, 900, 300, "accuracy (%)", "step", {ta, va});
-    c.save_png(png_path);
+    return c;
+}
+
+void write_training_curves(const std::string& log_jsonl, const std::string& png_path, const std::string& title) {
+    training_curves(log_jsonl, title).save_png(png_path);
 }
 
 }  // namespace mcseg

@@ -3,10 +3,15 @@
 #pragma once
 #include <string>
 
+#include "apps/draw/canvas.h"
+
 namespace mcseg {
 
-// Reads log_jsonl (nets/train.h) and writes a PNG with two charts. A missing or empty log gives
-// empty charts; a malformed line is an Error naming the line.
+// Reads log_jsonl (nets/train.h) and draws two charts. A missing or empty log gives empty charts;
+// a malformed line is an Error naming the line.
+Canvas training_curves(const std::string& log_jsonl, const std::string& title);
+
+// The same picture, written as a PNG.
 void write_training_curves(const std::string& log_jsonl, const std::string& png_path,
                            const std::string& title);
 
