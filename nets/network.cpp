@@ -7,6 +7,7 @@
 #include "nets/network.h"
 
 #include <charconv>
+#include <cmath>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 
@@ -69,7 +70,7 @@ void NetConfig::validate() const {
     if (!(dropout >= 0.0f && dropout < 1.0f)) fail("network: dropout must be in [0, 1), got ", dropout);
     if (!(bn_momentum >= 0.0f && bn_momentum <= 1.0f))
         fail("network: bn_momentum must be in [0, 1], got ", bn_momentum);
-    if (!(bn_eps > 0.0f)) fail("network: bn_eps must be positive, got ", bn_eps);
+    if (!(bn_eps > 0.0f && std::isfinite(bn_eps))) fail("network: bn_eps must be positive and finite, got ", bn_eps);
     if (!(spacing_mm >= 0 && spacing_mm < 10)) fail("network: spacing_mm must be in [0, 10), got ", spacing_mm);
     if (state_floats() > kMaxStateFloats)
         fail("network: patch ", patch, ", filters ", filters, ", fc ", fc, " make ", state_floats(),

@@ -152,3 +152,10 @@ TEST_CASE("reliability: weights holding NaN or a negative running variance are r
         fs::remove(p);
     }
 }
+
+TEST_CASE("reliability: a network config whose bn_eps is beyond float is refused, not saved unreadable") {
+    // Found by tests/fuzz/fuzz_net_config: bn_eps 4.4e40 became +inf as a float and passed
+    // validation; to_json wrote it as null, so the weights saved with it could not be loaded.
+    const std::string e = error_of([] { NetConfig::from_json(R"({"patch":4,"filters":1,"bn_eps":4.4e40})"); });
+    CHECK(e.find("bn_eps must be positive and finite") != std::string::npos);
+}
