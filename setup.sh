@@ -6,8 +6,11 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
+# clang, libclang-rt-14-dev (libFuzzer, the sanitizer runtimes) and libomp-dev (clang's OpenMP):
+# the fuzz build of tests/sanitize.sh.
 packages=(cmake g++ make pkg-config libstb-dev nlohmann-json3-dev doctest-dev libsqlite3-dev
-          libdcmtk-dev libpng-dev zlib1g-dev python3 python3-torch python3-numpy)
+          libdcmtk-dev libpng-dev zlib1g-dev python3 python3-torch python3-numpy
+          clang libclang-rt-14-dev libomp-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
