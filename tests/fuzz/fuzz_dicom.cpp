@@ -1,20 +1,12 @@
 // tests/fuzz/fuzz_dicom.cpp — DICOM reading (apps/io/dicom.h read_dicom): the input is the bytes
 // of a .dcm file. DCMTK reads from a path, so the bytes go to a temporary file first. A rejected
 // file is an mcseg::Error; any other exception or signal is a finding.
-#include <dcmtk/oflog/oflog.h>
-
 #include <cstdint>
 #include <cstdlib>
 
 #include "apps/io/dicom.h"
 #include "engine/error.h"
 #include "tests/fuzz/fuzz_file.h"
-
-extern "C" int LLVMFuzzerInitialize(int*, char***) {
-    // DCMTK's warnings about each malformed file would drown the fuzzer's own output.
-    OFLog::configure(OFLogger::FATAL_LOG_LEVEL);
-    return 0;
-}
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     static mcseg::fuzz::FuzzFile file("input.dcm");

@@ -102,6 +102,9 @@ void train_log_seeds(const fs::path& dir) {
                "\n"
                R"({"step":500,"lr":0.0005,"train_loss":0.4,"train_accuracy":0.85,"val_loss":0.45,)"
                R"("val_accuracy":0.8,"val_class_error":[0.1,0.1,0.2,0.3],"action":"halve-lr","samples_per_s":1950})"
+               "\n"
+               R"({"step":750,"lr":0.0005,"train_loss":0.38,"train_accuracy":0.86,"val_loss":0.46,)"
+               R"("val_accuracy":0.8,"val_class_error":[0.1,0.1,0.2,0.3],"action":"wait","samples_per_s":1940})"
                "\n");
 }
 
