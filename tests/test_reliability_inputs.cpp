@@ -11,6 +11,7 @@
 #include <limits>
 
 #include "apps/cli/commands.h"
+#include "apps/dataset/patch_db.h"
 #include "apps/io/gray_image.h"
 #include "apps/io/image_folder.h"
 #include "apps/segment/clusters.h"
@@ -158,4 +159,15 @@ TEST_CASE("reliability: a network config whose bn_eps is beyond float is refused
     // validation; to_json wrote it as null, so the weights saved with it could not be loaded.
     const std::string e = error_of([] { NetConfig::from_json(R"({"patch":4,"filters":1,"bn_eps":4.4e40})"); });
     CHECK(e.find("bn_eps must be positive and finite") != std::string::npos);
+}
+
+TEST_CASE("reliability: a damaged patch database pairing a patch with an unlisted image is an Error") {
+    // Found by tests/fuzz/fuzz_patch_db: a seed database with a few bytes mutated (kept in
+    // tests/fuzz/regressions/); its patch query returned an image id that the image query did
+    // not, and std::map::at threw std::out_of_range instead of an mcseg::Error.
+    PatchDbReader db("tests/fuzz/regressions/patch_db_orphan_patch.db");
+    std::string e;
+    for (const char* split : {"train", "val", "test", "all"})
+        if (e.empty()) e = error_of([&] { db.patches(split); });
+    CHECK(e.find("not among its images") != std::string::npos);
 }

@@ -85,7 +85,11 @@ PerClass<std::vector<DbPatch>> by_class(Stmt& s, const std::vector<DbImage>& ima
     while (s.step()) {
         int c = int(s.i64(1));
         if (c < kC1 || c > kC4) fail("patch database '", where, "': bad class ", c);
-        out[c].push_back({index.at(int(s.i64(0))), uint16_t(s.i64(3)), uint16_t(s.i64(2))});
+        // A damaged file can pair a patch with an image that images() did not return.
+        const auto image = index.find(int(s.i64(0)));
+        if (image == index.end())
+            fail("patch database '", where, "': a patch of image id ", s.i64(0), ", which is not among its images (damaged file?)");
+        out[c].push_back({image->second, uint16_t(s.i64(3)), uint16_t(s.i64(2))});
     }
     for (auto& v : out)
         std::sort(v.begin(), v.end(), [](const DbPatch& a, const DbPatch& b) {
