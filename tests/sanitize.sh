@@ -8,7 +8,7 @@
 #                lacks the std::source_location the emulated CUDA backend uses, so it cannot
 #                build everything, and g++ has no libFuzzer)
 # Every report is fatal (-fno-sanitize-recover=all, halt_on_error=1): it fails the test that made
-# it, and ctest prints that test's output. Environment: MCSEG_FUZZ_SECONDS (default 20).
+# it, and ctest prints that test's output. Environment: MCSEG_FUZZ_SECONDS (default 10).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,6 +25,6 @@ MCSEG_BUILD_DIR=build-san MCSEG_CMAKE_ARGS="-DMCSEG_CUDA=OFF -DMCSEG_SANITIZE=ON
 ctest --test-dir build-san --output-on-failure -j2 -E "$EXCLUDED"
 
 cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
-      -DMCSEG_CUDA=OFF -DMCSEG_SANITIZE=ON -DMCSEG_FUZZ=ON -DMCSEG_FUZZ_SECONDS="${MCSEG_FUZZ_SECONDS:-20}" >/dev/null
+      -DMCSEG_CUDA=OFF -DMCSEG_SANITIZE=ON -DMCSEG_FUZZ=ON -DMCSEG_FUZZ_SECONDS="${MCSEG_FUZZ_SECONDS:-10}" >/dev/null
 cmake --build build-fuzz -j"$(nproc)" --target mcseg_fuzzers
 ctest --test-dir build-fuzz --output-on-failure -j2 -R '^fuzz: '
