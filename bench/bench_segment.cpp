@@ -1,5 +1,5 @@
 // bench/bench_segment.cpp — `mcseg bench segment`: the whole pipeline on one full-field synthetic
-// mammogram (4095×5625 at 0.05 mm; seed 20, image 4: three clusters, 49 MCs), timed per stage,
+// mammogram (4095×5625 at 0.05 mm; the demo's, apps/synth/synth.h kDemoSeed), timed per stage,
 // against the paper's 20 s per mammogram on a GTX 970.
 //
 // Prints one JSON object: the mode (dense or exact, apps/segment/pipeline.h), seconds (end to end,
@@ -33,8 +33,8 @@ int run(int argc, char** argv) {
     a.flag("--no-compare", "dense: skip the exact run that dice_vs_exact and exact_seconds come from");
     a.option("--device", "D", "cpu, cuda or auto", "auto");
     a.option("--weights-dir", "DIR", "folder with the shipped weights", "weights");
-    a.option("--seed", "S", "synthetic image seed", "20");
-    a.option("--index", "K", "synthetic image index", "4");
+    a.option("--seed", "S", "synthetic image seed", std::to_string(kDemoSeed));
+    a.option("--index", "K", "synthetic image index", std::to_string(kDemoIndex));
     a.option("--peak-gflops", "G", "device FP32 peak for the fraction (default: 358 CPU, 67000 CUDA)", "0");
     if (a.parse()) return 0;
     Device device = resolve_device(a.get("--device"));

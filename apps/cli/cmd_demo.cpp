@@ -1,13 +1,14 @@
 // apps/cli/cmd_demo.cpp — `mcseg demo --out DIR`: the project's main job on its bundled default.
 //
 // The bundled mammogram is a synthetic one (no public mammogram with pixel-level MC masks can be
-// shipped), regenerated bit for bit from its seed: `mcseg synth --seed 20 --first 4` is a
-// full-field 4095×5625 CC view at 0.05 mm with three clusters (the image `mcseg bench segment`
-// times). The demo runs the other commands on it, in the order a user would:
+// shipped), regenerated bit for bit from its seed: `mcseg synth --seed 32 --first 17` is a
+// full-field 4095×5625 CC view at 0.05 mm with one cluster (apps/synth/synth.h, kDemoSeed; the
+// image `mcseg bench segment` times). The demo runs the other commands on it, in the order a
+// user would:
 //
-//   mcseg synth   --seed 20 --first 4 --count 1 --out DIR/truth           (image + ground truth)
-//   mcseg segment DIR/truth/synth_0020_0004.png --out DIR/cnn               (shipped weights)
-//   mcseg segment DIR/truth/synth_0020_0004.png --out DIR/classic --method classic
+//   mcseg synth   --seed 32 --first 17 --count 1 --out DIR/truth          (image + ground truth)
+//   mcseg segment DIR/truth/synth_0032_0017.png --out DIR/cnn               (shipped weights)
+//   mcseg segment DIR/truth/synth_0032_0017.png --out DIR/classic --method classic
 //   mcseg score   --pred DIR/cnn --truth DIR/truth --json DIR/cnn/score.json   (same for classic)
 //
 // and ends with the two methods' scores side by side and the paths of the files to look at.
@@ -52,14 +53,14 @@ std::string figure(const nlohmann::json& v) {
 
 int run_demo(int argc, char** argv) {
     Args a(argc, argv, "mcseg demo --out DIR [--device D] [--weights-dir DIR]",
-           "The main job on the bundled default: synthesise the bundled mammogram (seed 20, image 4)\n"
+           "The main job on the bundled default: synthesise the bundled mammogram (seed 32, image 17)\n"
            "with its ground truth, segment it with the shipped weights and with the classic baseline,\n"
            "score both against the truth, and print where the overlay and the reports are.");
     a.option("--out", "DIR", "output folder (created)");
     a.option("--device", "D", "cpu, cuda or auto", "auto");
     a.option("--weights-dir", "DIR", "folder with the shipped weights", "weights");
-    a.option("--seed", "S", "synthetic image seed", "20");
-    a.option("--index", "K", "synthetic image index", "4");
+    a.option("--seed", "S", "synthetic image seed", std::to_string(kDemoSeed));
+    a.option("--index", "K", "synthetic image index", std::to_string(kDemoIndex));
     if (a.parse()) return 0;
     const fs::path out = a.get("--out");
     const std::string seed = a.get("--seed"), index = a.get("--index");
