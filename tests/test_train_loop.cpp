@@ -54,13 +54,7 @@ struct BlobSource : BatchSource, EvalSource {
     void get(size_t begin, size_t count, Batch& b) override { fill(1u << 30 | begin, int(count), b); }
 };
 
-NetConfig tiny_net() {
-    NetConfig c;
-    c.patch = 29;
-    c.filters = 4;
-    c.fc = 8;
-    return c;
-}
+NetConfig tiny_net() { return NetConfig{.patch = 29, .filters = 4, .fc = 8}; }
 
 TrainConfig tiny_train(int64_t steps) {
     TrainConfig t;

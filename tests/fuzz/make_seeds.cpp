@@ -109,13 +109,7 @@ void train_log_seeds(const fs::path& dir) {
 }
 
 // The smallest network there is (N = 4, one filter, fc 1): its weights are a few hundred bytes.
-NetConfig tiny_net() {
-    NetConfig c;
-    c.patch = 4;
-    c.filters = 1;
-    c.fc = 1;
-    return c;
-}
+NetConfig tiny_net() { return NetConfig{.patch = 4, .filters = 1, .fc = 1}; }
 
 void net_config_seeds(const fs::path& dir) {
     write_text(dir / "default.json", NetConfig{}.to_json());
