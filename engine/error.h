@@ -3,6 +3,8 @@
 // Every user-facing failure (bad shape, bad file, bad flag) throws mcseg::Error with a
 // one-line message; the command line catches it, prints it and exits non-zero.
 #pragma once
+#include <exception>
+#include <mutex>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -25,5 +27,23 @@ template <typename... Parts>
 [[noreturn]] void fail(const Parts&... parts) {
     throw Error(cat(parts...));
 }
+
+// No exception may leave an OpenMP loop: each iteration catches (...) and record()s it, and after
+// the loop rethrow() throws the first one unchanged, so an Error stays an Error and a bad_alloc
+// reaches the command line's "out of memory".
+class FirstError {
+public:
+    void record() noexcept {
+        std::lock_guard<std::mutex> lock(m_);
+        if (!first_) first_ = std::current_exception();
+    }
+    void rethrow() const {
+        if (first_) std::rethrow_exception(first_);
+    }
+
+private:
+    std::mutex m_;
+    std::exception_ptr first_;
+};
 
 }  // namespace mcseg

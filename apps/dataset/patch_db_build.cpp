@@ -139,7 +139,6 @@ void check_ours(sqlite3* db, const std::string& db_path) {
 
 // Meta: a database is built for one N, seed and set of caps; writes them into a new database and
 // refuses a database built with others.
-
 void check_meta(sqlite3* db, const std::string& db_path, const PatchDbOptions& opt) {
     char c2[16];
     std::snprintf(c2, sizeof c2, "%g", double(kC2MaxDistancePx));
@@ -201,7 +200,7 @@ Known known_images(sqlite3* db, const std::string& db_path) {
 std::vector<Job> index_chunk(const std::vector<ImagePair>& pairs, size_t first, size_t n, const PatchDbOptions& opt,
                              const std::string& db_dir, const Known& known) {
     std::vector<Job> jobs(n);
-    std::string error;
+    FirstError error;
 #pragma omp parallel for schedule(dynamic, 1)
     for (size_t k = 0; k < n; ++k) {
         try {
@@ -216,12 +215,11 @@ std::vector<Job> index_chunk(const std::vector<ImagePair>& pairs, size_t first, 
             j.unchanged = it != known.end() &&
                           it->second == std::array<std::string, 4>{j.image_crc, j.mask_crc, j.rel_image, j.rel_mask};
             if (!j.unchanged) j.r = index_image(p, opt, ib, mb);
-        } catch (const std::exception& e) {  // an Error, or bad_alloc: nothing may leave an OpenMP loop
-#pragma omp critical(patch_db_error)
-            if (error.empty()) error = dynamic_cast<const Error*>(&e) ? e.what() : cat("out of memory (", e.what(), ")");
+        } catch (...) {
+            error.record();
         }
     }
-    if (!error.empty()) fail(error);
+    error.rethrow();
     return jobs;
 }
 
@@ -344,7 +342,7 @@ PatchDbSummary build_patch_db(const std::string& images_dir, const std::string& 
     const bool existed = fs::exists(db_path);
     try {
         return build_into(pairs, db_path, opt);
-    } catch (const Error&) {
+    } catch (...) {
         std::error_code ec;  // a database this call created and could not fill is not left behind
         if (!existed) fs::remove(db_path, ec);
         throw;

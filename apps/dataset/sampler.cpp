@@ -58,7 +58,7 @@ PatchSet::PatchSet(const std::string& db_path, const std::string& split, InputNo
     }
     if (images_.empty()) fail("patch database '", db_path, "' has no images in split '", split, "'");
     pixels_.resize(images_.size());
-    std::string error;
+    FirstError error;
 #pragma omp parallel for schedule(dynamic, 1)
     for (size_t i = 0; i < images_.size(); ++i) {
         try {
@@ -73,12 +73,11 @@ PatchSet::PatchSet(const std::string& db_path, const std::string& split, InputNo
             } else {
                 pixels_[i] = huge_page_copy(img.pixels);
             }
-        } catch (const std::exception& e) {  // an Error, or bad_alloc: nothing may leave an OpenMP loop
-#pragma omp critical(patchset_error)
-            if (error.empty()) error = dynamic_cast<const Error*>(&e) ? e.what() : cat("out of memory (", e.what(), ")");
+        } catch (...) {
+            error.record();
         }
     }
-    if (!error.empty()) fail(error);
+    error.rethrow();
     const int r = patch_ / 2;
     auto check = [&](const DbPatch& p) {
         const DbImage& d = images_[p.image];

@@ -28,7 +28,7 @@ SynthDatasetSummary synth_dataset(const SynthConfig& cfg, uint64_t seed, long lo
 
     Progress progress("synth", count);
     std::atomic<long long> done{0}, mcs{0}, clusters{0}, skipped{0};
-    std::string error;
+    FirstError error;
     auto t0 = std::chrono::steady_clock::now();
 #pragma omp parallel for schedule(dynamic, 1)
     for (long long k = first; k < first + count; ++k) {
@@ -45,15 +45,14 @@ SynthDatasetSummary synth_dataset(const SynthConfig& cfg, uint64_t seed, long lo
                 mcs += img.mcs.size();
                 clusters += img.clusters.size();
             }
-        } catch (const std::exception& e) {  // an Error, or bad_alloc: nothing may leave an OpenMP loop
-#pragma omp critical(synth_error)
-            if (error.empty()) error = dynamic_cast<const Error*>(&e) ? e.what() : cat("out of memory (", e.what(), ")");
+        } catch (...) {
+            error.record();
         }
         long long d = ++done;
 #pragma omp critical(synth_progress)
         progress.update(d);
     }
-    if (!error.empty()) fail(error);
+    error.rethrow();
     progress.finish();
     return {count, mcs, clusters, skipped, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()};
 }
