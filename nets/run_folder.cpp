@@ -31,12 +31,8 @@ RunFolder::RunFolder(std::string dir, bool fresh, int64_t log_step) : dir_(std::
     cut_log(log_step);
 }
 
-RunFolder::~RunFolder() {
-    if (lock_fd_ >= 0) ::close(lock_fd_);  // closing releases the flock
-}
-
-RunFolder::RunFolder(RunFolder&& other) noexcept : dir_(std::move(other.dir_)), lock_fd_(other.lock_fd_) {
-    other.lock_fd_ = -1;
+RunFolder::LockFd::~LockFd() {
+    if (fd >= 0) ::close(fd);
 }
 
 std::string RunFolder::path(const std::string& file) const { return (fs::path(dir_) / file).string(); }
@@ -46,12 +42,10 @@ std::string RunFolder::log_path() const { return path("log.jsonl"); }
 
 void RunFolder::lock() {
     const std::string p = path(".lock");
-    lock_fd_ = ::open(p.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
-    if (lock_fd_ < 0) fail("cannot open '", p, "': ", std::strerror(errno));
-    if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+    lock_.fd = ::open(p.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+    if (lock_.fd < 0) fail("cannot open '", p, "': ", std::strerror(errno));
+    if (::flock(lock_.fd, LOCK_EX | LOCK_NB) != 0) {
         const int err = errno;
-        ::close(lock_fd_);
-        lock_fd_ = -1;
         if (err == EWOULDBLOCK) fail("'", dir_, "' is in use by another mcseg train; wait for it to end");
         fail("cannot lock '", p, "': ", std::strerror(err));
     }

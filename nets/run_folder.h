@@ -11,6 +11,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <utility>
 
 namespace mcseg {
 
@@ -18,12 +19,8 @@ class RunFolder {
 public:
     // Creates `dir` when fresh (refusing one that holds a checkpoint), takes the lock, removes
     // stale temporaries and cuts the log to `log_step` (0 for a fresh run: an empty log).
+    // The lock lasts as long as the object (moves carry it along).
     RunFolder(std::string dir, bool fresh, int64_t log_step);
-    ~RunFolder();  // releases the lock
-    RunFolder(RunFolder&& other) noexcept;
-    RunFolder(const RunFolder&) = delete;
-    RunFolder& operator=(const RunFolder&) = delete;
-    RunFolder& operator=(RunFolder&&) = delete;
 
     // One line of log.jsonl (no newline in `json_line`), on disk when this returns.
     void append_log(const std::string& json_line) const;
@@ -36,13 +33,23 @@ public:
     std::string log_path() const;         // log.jsonl: one JSON object per evaluation
 
 private:
+    // An open file descriptor holding the flock; closing it (also when the constructor throws
+    // after taking the lock) releases the lock.
+    struct LockFd {
+        int fd = -1;
+        LockFd() = default;
+        LockFd(LockFd&& o) noexcept : fd(std::exchange(o.fd, -1)) {}
+        LockFd& operator=(LockFd&&) = delete;
+        ~LockFd();
+    };
+
     std::string path(const std::string& file) const;  // dir/file
     void lock();
     void remove_stale_temporaries() const;
     void cut_log(int64_t step) const;
 
     std::string dir_;
-    int lock_fd_ = -1;
+    LockFd lock_;
 };
 
 }  // namespace mcseg

@@ -149,6 +149,7 @@ TEST_CASE("train: a folder holding a run is refused and weights reload with thei
     }
     CHECK_THROWS_WITH_AS(Trainer(tiny_net(), tiny_train(2), dir.string(), Device::CPU),
                          doctest::Contains("--resume"), Error);
+    CHECK_NOTHROW(Trainer::resume(dir.string(), Device::CPU));  // the refused trainer let go of the lock
     std::map<std::string, std::string> meta;
     Network net = load_network((dir / "best.safetensors").string(), Device::CPU, &meta);
     CHECK(net.config().filters == 4);
