@@ -99,11 +99,10 @@ std::vector<uint16_t> to_gray(const std::vector<long>& raw, const PixelFormat& f
 }
 
 double read_spacing(DcmDataset* ds, const std::string& path) {
-    Float64 spacing = 0;
-    if (ds->findAndGetFloat64(DCM_PixelSpacing, spacing, 0).good() && spacing != 0)
-        return checked_spacing_mm(spacing, "'" + path + "'");
-    if (ds->findAndGetFloat64(DCM_ImagerPixelSpacing, spacing, 0).good() && spacing != 0)
-        return checked_spacing_mm(spacing, "'" + path + "'");
+    for (const DcmTagKey& tag : {DCM_PixelSpacing, DCM_ImagerPixelSpacing}) {  // the first one given
+        Float64 spacing = 0;
+        if (ds->findAndGetFloat64(tag, spacing, 0).good() && spacing != 0) return checked_spacing_mm(spacing, "'" + path + "'");
+    }
     return 0;
 }
 
