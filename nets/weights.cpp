@@ -2,6 +2,7 @@
 #include "nets/weights.h"
 
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 
 #include "engine/error.h"
@@ -56,6 +57,16 @@ std::string network_kind(const Metadata& meta, const std::string& path) {
     auto kind = meta.find("mcseg.kind");
     if (kind == meta.end()) fail("'", path, "' does not say which network it is (metadata mcseg.kind)");
     return kind->second;
+}
+
+double stored_threshold(const Metadata& metadata, const std::string& path, const char* key) {
+    auto it = metadata.find(key);
+    if (it == metadata.end()) return 0.5;
+    char* end = nullptr;
+    const double t = std::strtod(it->second.c_str(), &end);
+    if (it->second.empty() || *end != '\0' || !(t > 0 && t < 1))
+        fail("'", path, "': metadata ", key, " is '", it->second, "', not a number between 0 and 1");
+    return t;
 }
 
 Network load_network_of_kind(const std::string& path, const std::string& kind, Device device, Metadata* metadata) {

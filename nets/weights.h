@@ -4,6 +4,8 @@
 //   mcseg.net        the NetConfig as JSON (required to load the file)
 //   mcseg.kind       "detector" or "segmentator" (written by training)
 //   mcseg.threshold  the decision threshold chosen on validation data (apps/evaluation/threshold.h)
+//   mcseg.pipeline_threshold  (Segmentator) the whole-image operating point chosen on validation
+//                    mammograms, mcseg segment's default --threshold (apps/evaluation/threshold.h)
 // plus whatever the writer adds (training writes its step, data and schedule).
 #pragma once
 #include <map>
@@ -30,6 +32,13 @@ Network load_network(const std::string& path, Device device, Metadata* metadata 
 // The network a weights file holds ("detector" | "segmentator", metadata mcseg.kind); an Error
 // naming the file `path` when the metadata does not say.
 std::string network_kind(const Metadata& meta, const std::string& path);
+
+inline constexpr const char* kThresholdKey = "mcseg.threshold";
+inline constexpr const char* kPipelineThresholdKey = "mcseg.pipeline_threshold";
+
+// The threshold stored in a weights file's metadata under `key`, 0.5 when absent; an Error naming
+// the file `path` when it is not a number strictly between 0 and 1.
+double stored_threshold(const Metadata& metadata, const std::string& path, const char* key = kThresholdKey);
 
 // load_network, refusing a missing file or a network of another kind than `kind` with an Error
 // that names the file.

@@ -201,7 +201,7 @@ namespace {
 //   false D   255 (every threshold)             false A   200 (t <= 0.75)
 //   false B1, B2 100 (t <= 0.35)                false C1..C6 30 (t <= 0.10)
 // so false MCs are 1 at t >= 0.8, 2 at 0.4..0.75, 4 at 0.15..0.35 and 10 at 0.05..0.1: 0.1, 0.2,
-// 0.4 and 1.0 per cm², with sensitivity 0.5 until t = 0.35, 1.0 from there.
+// 0.4 and 1.0 per cm², with sensitivity 0 above 250 of 255, 0.5 down to t = 0.35, 1.0 below.
 struct HandFolder {
     fs::path truth, pred;
     explicit HandFolder(const std::string& tag) {
@@ -248,13 +248,13 @@ TEST_CASE("segment: score gives false MCs per cm² of breast and the FROC sensit
     CHECK(f.total.false_mcs == 2);
     CHECK(*f.false_mcs_per_cm2() == doctest::Approx(0.2));
     CHECK(f.area_note().empty());
-    REQUIRE(f.froc.size() == 19);
-    const double want_fp[19] = {1.0, 1.0, 0.4, 0.4, 0.4, 0.4, 0.4, 0.2, 0.2, 0.2,
-                                0.2, 0.2, 0.2, 0.2, 0.2, 0.1, 0.1, 0.1, 0.1};  // t = 0.05, 0.1, ..., 0.95
-    for (int k = 0; k < 19; ++k) {
+    REQUIRE(f.froc.size() == 23);
+    const double want_fp[23] = {1.0, 1.0, 0.4, 0.4, 0.4, 0.4, 0.4, 0.2, 0.2, 0.2, 0.2, 0.2,
+                                0.2, 0.2, 0.2, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1};  // t = 0.05, ..., 0.95, 247..254
+    for (int k = 0; k < 23; ++k) {
         CAPTURE(k);
         CHECK(*f.froc[k].fp_per_cm2 == doctest::Approx(want_fp[k]));
-        CHECK(f.froc[k].mc_sensitivity == (k <= 6 ? 1.0 : 0.5));
+        CHECK(f.froc[k].mc_sensitivity == (k <= 6 ? 1.0 : k <= 19 ? 0.5 : 0.0));  // MC 1 (250) is not above 250
     }
     // 0.1 and 1.0 are points of the curve; 0.3 lies between 0.2 (0.5) and 0.4 (1.0).
     const double at_03 = 0.5 + 0.5 * std::log(1.5) / std::log(2.0);

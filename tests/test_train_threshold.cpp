@@ -1,15 +1,20 @@
 // tests/test_train_threshold.cpp — the decision threshold (apps/evaluation/threshold.h): deciding
 // outcomes again at a threshold, the sweep's choice by Table 1's overall accuracy with ties
-// going to 0.5, and the threshold read back from weights metadata with bad values refused.
+// going to 0.5, the threshold read back from weights metadata with bad values refused, and the
+// whole-image operating point read off a FROC curve and stored in a Segmentator's weights.
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
 
 #include "apps/evaluation/threshold.h"
 #include "apps/evaluation/class_error_table.h"
 #include "tests/test_data_fixture.h"
 
 using namespace mcseg;
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -73,4 +78,56 @@ TEST_CASE("threshold: read back from weights metadata, 0.5 when absent, bad valu
         const std::string msg = test::error_of([&] { stored_threshold({{"mcseg.threshold", bad}}, "w.safetensors"); });
         CHECK(msg.find("'w.safetensors': metadata mcseg.threshold") != std::string::npos);
     }
+}
+
+namespace {
+
+// A score.json FROC point: threshold k/255 on the 8-bit map, its false MCs per cm².
+nlohmann::json froc_point(int k, double fp_per_cm2) {
+    return {{"threshold", k / 255.0}, {"mc_sensitivity", 0.5}, {"fp_per_image", 1.0}, {"fp_per_cm2", fp_per_cm2}};
+}
+
+}  // namespace
+
+TEST_CASE("threshold: the whole-image operating point is the lowest FROC threshold within the false-MC budget") {
+    const nlohmann::json score = {{"froc", {froc_point(127, 2.0), froc_point(204, 0.4), froc_point(229, 0.25),
+                                            froc_point(242, 0.1), froc_point(254, 0.12)}}};
+    // 229 is the lowest threshold at or under 0.3 per cm²; p > 229.5/255 keeps what the 8-bit map's v > 229 kept.
+    CHECK(operating_threshold(score, 0.3, "s.json") == doctest::Approx(229.5 / 255));
+    CHECK(operating_threshold(score, 2.0, "s.json") == doctest::Approx(127.5 / 255));
+    const std::string none = test::error_of([&] { operating_threshold(score, 0.05, "s.json"); });
+    CHECK(none.find("'s.json': no threshold of its FROC gives at most 0.05") != std::string::npos);
+    CHECK(test::error_of([&] { operating_threshold(nlohmann::json::object(), 0.3, "s.json"); }).find("no FROC") !=
+          std::string::npos);
+    nlohmann::json no_area = {{"froc", {froc_point(127, 2.0)}}};
+    no_area["froc"][0]["fp_per_cm2"] = nullptr;  // scored without the truth images
+    CHECK(test::error_of([&] { operating_threshold(no_area, 0.3, "s.json"); }).find("no false MCs per cm²") !=
+          std::string::npos);
+}
+
+TEST_CASE("threshold: calibrate --froc stores the operating point in a Segmentator's weights, refuses a Detector") {
+    const fs::path dir = fs::temp_directory_path() / ("mcseg_test_operating_" + std::to_string(getpid()));
+    fs::create_directories(dir);
+    NetConfig c;
+    c.patch = 15;
+    c.filters = 2;
+    c.fc = 4;
+    Network net(c, 1);
+    const std::string seg = (dir / "seg.safetensors").string(), det = (dir / "det.safetensors").string();
+    save_network(seg, net, {{"mcseg.kind", "segmentator"}});
+    save_network(det, net, {{"mcseg.kind", "detector"}});
+    const std::string score = (dir / "score.json").string();
+    std::ofstream(score) << nlohmann::json{{"froc", {froc_point(127, 2.0), froc_point(242, 0.2)}}}.dump();
+    const std::string out = (dir / "seg-op.safetensors").string();
+    CHECK(calibrate_operating_point(seg, score, 0.3, out) == doctest::Approx(242.5 / 255));
+    Metadata meta;
+    load_network(out, Device::CPU, &meta);
+    CHECK(stored_threshold(meta, out, kPipelineThresholdKey) == doctest::Approx(242.5 / 255).epsilon(1e-5));
+    CHECK(stored_threshold(meta, out) == 0.5);  // the patch threshold is another key
+    CHECK(test::error_of([&] { calibrate_operating_point(det, score, 0.3, out); }).find("not a segmentator") !=
+          std::string::npos);
+    std::ofstream(score) << "{not json";
+    CHECK(test::error_of([&] { calibrate_operating_point(seg, score, 0.3, out); }).find("is not JSON") !=
+          std::string::npos);
+    fs::remove_all(dir);
 }

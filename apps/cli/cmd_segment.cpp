@@ -56,7 +56,9 @@ struct Method {
     nlohmann::ordered_json info;
 };
 
-Method load_method(const Args& a) {
+// Also sets opt's Segmentator threshold when --threshold is not given: the operating point stored in
+// its weights (mcseg calibrate --froc), else 0.5.
+Method load_method(const Args& a, SegmentOptions& opt) {
     Method m;
     const std::string method = a.get("--method");
     if (method != "cnn" && method != "classic") fail("--method must be cnn or classic, not '", method, "'");
@@ -72,8 +74,11 @@ Method load_method(const Args& a) {
     const std::string det_path = a.given("--detector") ? a.get("--detector") : shipped_weights(wd, "detector");
     const std::string seg_path = a.given("--segmentator") ? a.get("--segmentator") : shipped_weights(wd, "segmentator");
     m.det = std::make_unique<Network>(load_network_of_kind(det_path, "detector", device));
-    m.seg = std::make_unique<Network>(load_network_of_kind(seg_path, "segmentator", device));
+    Metadata seg_meta;
+    m.seg = std::make_unique<Network>(load_network_of_kind(seg_path, "segmentator", device, &seg_meta));
     check_stage_networks(*m.det, *m.seg);
+    if (!a.given("--threshold")) opt.segmentator_threshold = stored_threshold(seg_meta, seg_path, kPipelineThresholdKey);
+    m.info["threshold"] = opt.segmentator_threshold;
     m.info["device"] = backend_for(device).name();
     m.info["detector"] = det_path;
     m.info["segmentator"] = seg_path;
@@ -139,7 +144,8 @@ int run_segment(int argc, char** argv) {
     a.flag("--roi", "the images are crops of tissue: keep every pixel (no background removal)");
     a.flag("--no-resample", "run the networks at the image's own spacing even when they were trained at another");
     a.option("--detector-threshold", "P", "window is a candidate above this probability", "0.5");
-    a.option("--threshold", "P", "pixel is MC above this Segmentator probability", "0.5");
+    a.option("--threshold", "P",
+             "pixel is MC above this Segmentator probability (the weights' operating point when they store one)", "0.5");
     a.option("--min-mc", "MM", "drop MCs smaller than a disc of this diameter (mm)", "0.1");
     a.option("--classic-threshold", "Z", "classic method: DoG z-score threshold", "4.5");
     a.option("--mode", "M", "dense (conv trunk once per tile) or exact (one patch per position)", "dense");
@@ -148,8 +154,8 @@ int run_segment(int argc, char** argv) {
     if (a.parse()) return 0;
     if (a.positionals().empty()) fail("no image given (see --help)");
     check_unique_names(a.positionals());
-    const SegmentOptions opt = segment_options(a);
-    const Method method = load_method(a);
+    SegmentOptions opt = segment_options(a);
+    const Method method = load_method(a, opt);
     const std::string out = a.get("--out");
     std::error_code ec;
     fs::create_directories(out, ec);

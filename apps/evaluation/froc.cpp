@@ -12,6 +12,7 @@ namespace mcseg {
 
 FrocSweep::FrocSweep() : level_(65536) {
     for (int k = 1; k <= 19; ++k) thresholds_.push_back(k * 255 / 20);  // 0.05 .. 0.95 of 255
+    for (int v : {247, 250, 252, 254}) thresholds_.push_back(v);       // 0.969 .. 0.996: the top of the map
     scores_.resize(thresholds_.size());
     // The highest threshold each value exceeds (-1: none), as an index into thresholds_.
     for (int v = 0; v < 65536; ++v)

@@ -1,8 +1,11 @@
 // apps/evaluation/froc.h — the FROC curve: MC-wise sensitivity against false positives per image
 // (and per cm² of breast, when the breast areas are known) as the threshold on the probability
-// maps (NAME_prob.png, probability × 255) sweeps 0.05..0.95. Each threshold's mask {p > t}, with
-// its components smaller than mcseg segment's --min-mc removed, is scored as a prediction
-// (evaluation/mask_score.h, MCs only), so the curve passes through the mask segment writes.
+// maps (NAME_prob.png, probability × 255) sweeps 0.05, 0.10, ..., 0.95 and then the top of the
+// 8-bit map, 247, 250, 252 and 254 of 255 (0.969 .. 0.996): a network trained on balanced
+// patches puts most of a mammogram's false MCs there, so the low false-positive end of the curve
+// lies above 0.95. Each threshold's mask {p > t}, with its components smaller than mcseg
+// segment's --min-mc removed, is scored as a prediction (evaluation/mask_score.h, MCs only), so
+// the curve passes through the mask segment writes.
 //
 // The sweep labels each image once, not once per threshold: the masks are nested ({p > t} grows as
 // t falls), so the pixels above the lowest threshold are added in order of falling probability to a

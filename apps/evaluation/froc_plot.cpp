@@ -99,7 +99,7 @@ void draw_froc(const std::vector<FrocPoint>& points, const std::string& path) {
     std::string x_label = per_cm2 ? "false MCs per cm^2 of breast (log scale)" : "false MCs per image (log scale)";
     if (std::count(xs.begin(), xs.end(), 0.0)) x_label += "; 0 is drawn on the left edge";
     Canvas c(700, 480);
-    c.text(b.x0, 12, "FROC: MC sensitivity over the threshold 0.05 .. 0.95", kBlack, 2);
+    c.text(b.x0, 12, "FROC: MC sensitivity over the threshold 0.05 .. 0.996", kBlack, 2);
     draw_axes(c, b, x_label);
     for (size_t i = 0; i < points.size(); ++i) {
         const double x = b.X(xs[i]), y = b.Y(points[i].mc_sensitivity);

@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <fstream>
 
 #include "apps/evaluation/class_error_table.h"
 #include "engine/error.h"
@@ -10,16 +11,6 @@
 #include "nets/weights.h"
 
 namespace mcseg {
-
-double stored_threshold(const std::map<std::string, std::string>& metadata, const std::string& path) {
-    auto it = metadata.find(kThresholdKey);
-    if (it == metadata.end()) return 0.5;
-    char* end = nullptr;
-    const double t = std::strtod(it->second.c_str(), &end);
-    if (it->second.empty() || *end != '\0' || !(t > 0 && t < 1))
-        fail("'", path, "': metadata ", kThresholdKey, " is '", it->second, "', not a number between 0 and 1");
-    return t;
-}
 
 EvalResult decide_at(std::vector<PatchOutcome>& outcomes, Task task, double t, const EvalResult& base) {
     EvalResult r = base;
@@ -66,7 +57,7 @@ std::string sweep_markdown(const std::vector<ThresholdRow>& sweep, double chosen
     return md;
 }
 
-void store_threshold(const std::string& weights, const std::string& out, double t) {
+void store_threshold(const std::string& weights, const std::string& out, double t, const char* key) {
     if (!(t > 0 && t < 1)) fail("threshold ", t, " is not between 0 and 1");
     SafeTensorsFile f = load_safetensors(weights);
     std::vector<std::pair<std::string, Tensor>> tensors;
@@ -75,9 +66,37 @@ void store_threshold(const std::string& weights, const std::string& out, double 
         tensors.push_back({name, e.tensor});
     }
     char text[32];
-    std::snprintf(text, sizeof text, "%.4g", t);
-    f.metadata[kThresholdKey] = text;
+    std::snprintf(text, sizeof text, "%.6g", t);
+    f.metadata[key] = text;
     save_safetensors(out, tensors, f.metadata);
+}
+
+double operating_threshold(const nlohmann::json& score, double fp_per_cm2, const std::string& path) {
+    if (!score.is_object() || !score.contains("froc") || !score["froc"].is_array())
+        fail("'", path, "' has no FROC curve (write it with mcseg score --json from folders with NAME_prob.png)");
+    double best = -1;
+    for (const nlohmann::json& p : score["froc"]) {
+        if (!p.is_object() || !p.contains("fp_per_cm2") || !p["fp_per_cm2"].is_number() || !p.contains("threshold") ||
+            !p["threshold"].is_number())
+            fail("'", path, "': its FROC has no false MCs per cm² (score it with the truth folder's images)");
+        const double t = p["threshold"].get<double>();
+        if (p["fp_per_cm2"].get<double>() <= fp_per_cm2 && (best < 0 || t < best)) best = t;
+    }
+    if (best < 0) fail("'", path, "': no threshold of its FROC gives at most ", fp_per_cm2, " false MCs per cm²");
+    return (std::round(best * 255) + 0.5) / 255;
+}
+
+double calibrate_operating_point(const std::string& weights, const std::string& score_path, double fp_per_cm2,
+                                 const std::string& out) {
+    Metadata meta;
+    load_network_of_kind(weights, "segmentator", Device::CPU, &meta);  // refuses a Detector or a bad file
+    std::ifstream in(score_path);
+    if (!in) fail("cannot read '", score_path, "'");
+    const nlohmann::json score = nlohmann::json::parse(in, nullptr, false);
+    if (score.is_discarded()) fail("'", score_path, "' is not JSON");
+    const double t = operating_threshold(score, fp_per_cm2, score_path);
+    store_threshold(weights, out, t, kPipelineThresholdKey);
+    return t;
 }
 
 Calibration calibrate_on_db(const std::string& weights, const std::string& db, const std::string& split,

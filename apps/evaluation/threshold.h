@@ -11,23 +11,25 @@
 // split is never used to choose it.
 //
 // `mcseg segment` does not use it. A mammogram's windows are overwhelmingly C4, the opposite of
-// Table 1's mix: on the demo image the shipped Detector's calibrated 0.35 let more windows through
-// to the Segmentator and gave pixel Dice 0.451 and 353 false MCs, against 0.548 and 221 at 0.5.
-// The pipeline's thresholds are its own options (--detector-threshold, --threshold).
+// Table 1's mix: on the demo image the first shipped Detector's calibrated 0.35 let more windows
+// through to the Segmentator and gave pixel Dice 0.451 and 353 false MCs, against 0.548 and 221
+// at 0.5. The whole-image pipeline has its own operating point, chosen on whole mammograms: the
+// Segmentator threshold at which validation images (never the held-out ones) give a chosen
+// number of false MCs per cm² of breast, read off their FROC curve (`mcseg segment` them,
+// `mcseg score --json`, then `mcseg calibrate --froc`). It is stored as metadata
+// "mcseg.pipeline_threshold" in the Segmentator's weights, and `mcseg segment` uses it unless
+// --threshold is given.
 #pragma once
 #include <map>
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "apps/evaluation/evaluate_db.h"
+#include "nets/weights.h"
 
 namespace mcseg {
-
-inline constexpr const char* kThresholdKey = "mcseg.threshold";
-
-// The threshold stored in a weights file's metadata, 0.5 when absent; an Error when it is not
-// a number strictly between 0 and 1.
-double stored_threshold(const std::map<std::string, std::string>& metadata, const std::string& path);
 
 // Decides every outcome again at threshold t (positive when p_positive > t), updating its
 // `correct`, and returns `base` with the accuracy and per-class errors of those decisions (the
@@ -49,8 +51,21 @@ double best_threshold(const std::vector<ThresholdRow>& sweep);
 // Markdown: one row per threshold (per-class errors, overall accuracy), the chosen one marked.
 std::string sweep_markdown(const std::vector<ThresholdRow>& sweep, double chosen);
 
-// Writes `weights` again as `out` (may be the same path; atomic) with "mcseg.threshold" = t.
-void store_threshold(const std::string& weights, const std::string& out, double t);
+// Writes `weights` again as `out` (may be the same path; atomic) with metadata `key` = t.
+void store_threshold(const std::string& weights, const std::string& out, double t, const char* key = kThresholdKey);
+
+// The whole-image operating point on the FROC curve of a `mcseg score --json` file (`score`): the
+// lowest threshold whose false MCs per cm² of breast are at most `fp_per_cm2`, i.e. the highest
+// MC sensitivity within that budget. The curve's thresholds are on the 8-bit probability map
+// (p > k/255 with p rounded to k/255); the returned (k + 0.5)/255 makes mcseg segment's float test
+// p > t keep the same pixels. An Error naming `path` when the file has no per-cm² curve or no
+// threshold meets the budget.
+double operating_threshold(const nlohmann::json& score, double fp_per_cm2, const std::string& path);
+
+// mcseg calibrate --froc: reads `score_path`, chooses the operating threshold and writes the
+// Segmentator `weights` with it (mcseg.pipeline_threshold) to `out`; returns it.
+double calibrate_operating_point(const std::string& weights, const std::string& score_path, double fp_per_cm2,
+                                 const std::string& out);
 
 struct Calibration {
     double threshold = 0.5;
