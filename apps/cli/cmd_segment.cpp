@@ -135,7 +135,7 @@ int run_segment(int argc, char** argv) {
            "--method classic runs the difference-of-Gaussians baseline instead.");
     a.option("--out", "DIR", "output folder (created)");
     a.option("--method", "M", "cnn (the paper's two networks) or classic (DoG baseline)", "cnn");
-    a.option("--weights-dir", "DIR", "folder with detector-n49-same.safetensors and segmentator-n49-same.safetensors",
+    a.option("--weights-dir", "DIR", "folder with detector.safetensors and segmentator.safetensors",
              "weights");
     a.option("--detector", "FILE", "Detector weights (overrides --weights-dir)", "-");
     a.option("--segmentator", "FILE", "Segmentator weights (overrides --weights-dir)", "-");

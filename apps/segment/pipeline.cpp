@@ -47,7 +47,7 @@ int64_t min_mc_area_px(double min_mc_mm, double spacing_mm) {
 }
 
 std::string shipped_weights(const std::string& dir, const std::string& kind) {
-    return (std::filesystem::path(dir) / (kind + "-n49-same.safetensors")).string();
+    return (std::filesystem::path(dir) / (kind + ".safetensors")).string();
 }
 
 void check_stage_networks(const Network& det, const Network& seg) {

@@ -92,7 +92,8 @@ SegmentResult segment_dog(const GrayImage& img, const DogParams& params, const S
 // The smallest MC, in pixels: a disc of min_mc_mm diameter (SegmentOptions::min_mc_mm).
 int64_t min_mc_area_px(double min_mc_mm, double spacing_mm);
 
-// The shipped weights of a stage: DIR/detector-n49-same.safetensors, DIR/segmentator-n49-same...
+// The shipped weights of a stage: DIR/detector.safetensors or DIR/segmentator.safetensors (their
+// configuration is in their metadata; weights/*.md are their model cards).
 std::string shipped_weights(const std::string& dir, const std::string& kind);
 
 // An Error unless the two networks take patches of the same side (segment_mammogram checks it;
