@@ -112,8 +112,7 @@ void Trainer::save_best() {
 }
 
 static bool reserved_key(const std::string& k) {
-    return k == "mcseg.net" || k == "mcseg.step" || k == "mcseg.train" || k == "mcseg.schedule" ||
-           k == "mcseg.best_step" || k.rfind("adam.", 0) == 0;
+    return k == "mcseg.net" || k == "mcseg.step" || checkpoint_only_key(k);
 }
 
 // An integer of a checkpoint's metadata, checked (std::stoll would take "12abc" or throw its own).

@@ -59,6 +59,10 @@ std::string network_kind(const Metadata& meta, const std::string& path) {
     return kind->second;
 }
 
+bool checkpoint_only_key(const std::string& k) {
+    return k == "mcseg.train" || k == "mcseg.schedule" || k == "mcseg.best_step" || k.rfind("adam.", 0) == 0;
+}
+
 double stored_threshold(const Metadata& metadata, const std::string& path, const char* key) {
     auto it = metadata.find(key);
     if (it == metadata.end()) return 0.5;

@@ -6,7 +6,8 @@
 //   mcseg.threshold  the decision threshold chosen on validation data (apps/evaluation/threshold.h)
 //   mcseg.pipeline_threshold  (Segmentator) the whole-image operating point chosen on validation
 //                    mammograms, mcseg segment's default --threshold (apps/evaluation/threshold.h)
-// plus whatever the writer adds (training writes its step, data and schedule).
+// plus whatever the writer adds (training writes its step and data). A run's checkpoint is a
+// weights file that also holds the optimiser's and the schedule's state (checkpoint_only_key).
 #pragma once
 #include <map>
 #include <string>
@@ -32,6 +33,10 @@ Network load_network(const std::string& path, Device device, Metadata* metadata 
 // The network a weights file holds ("detector" | "segmentator", metadata mcseg.kind); an Error
 // naming the file `path` when the metadata does not say.
 std::string network_kind(const Metadata& meta, const std::string& path);
+
+// Metadata that only a checkpoint carries, to resume a run: adam.*, mcseg.train, mcseg.schedule,
+// mcseg.best_step.
+bool checkpoint_only_key(const std::string& key);
 
 inline constexpr const char* kThresholdKey = "mcseg.threshold";
 inline constexpr const char* kPipelineThresholdKey = "mcseg.pipeline_threshold";

@@ -11,6 +11,7 @@
 
 #include "apps/evaluation/threshold.h"
 #include "apps/evaluation/class_error_table.h"
+#include "engine/safetensors.h"
 #include "tests/test_data_fixture.h"
 
 using namespace mcseg;
@@ -114,8 +115,12 @@ TEST_CASE("threshold: calibrate --froc stores the operating point in a Segmentat
     c.fc = 4;
     Network net(c, 1);
     const std::string seg = (dir / "seg.safetensors").string(), det = (dir / "det.safetensors").string();
-    save_network(seg, net, {{"mcseg.kind", "segmentator"}});
     save_network(det, net, {{"mcseg.kind", "detector"}});
+    // The Segmentator as a run's checkpoint: its optimiser state must not reach the calibrated file.
+    std::vector<std::pair<std::string, Tensor>> tensors = named_state(net);
+    tensors.push_back({"adam.m.fc2.bias", Tensor::zeros({2})});
+    save_safetensors(seg, tensors, {{"mcseg.kind", "segmentator"}, {"mcseg.net", net.config().to_json()},
+                                    {"adam.step", "7"}, {"mcseg.schedule", "{}"}, {"mcseg.step", "7"}});
     const std::string score = (dir / "score.json").string();
     std::ofstream(score) << nlohmann::json{{"froc", {froc_point(127, 2.0), froc_point(242, 0.2)}}}.dump();
     const std::string out = (dir / "seg-op.safetensors").string();
@@ -124,6 +129,9 @@ TEST_CASE("threshold: calibrate --froc stores the operating point in a Segmentat
     load_network(out, Device::CPU, &meta);
     CHECK(stored_threshold(meta, out, kPipelineThresholdKey) == doctest::Approx(242.5 / 255).epsilon(1e-5));
     CHECK(stored_threshold(meta, out) == 0.5);  // the patch threshold is another key
+    CHECK((meta.count("adam.step") == 0 && meta.count("mcseg.schedule") == 0 && meta.at("mcseg.step") == "7"));
+    const SafeTensorsFile written = load_safetensors(out);
+    CHECK(written.entries.size() == named_state(net).size());
     CHECK(test::error_of([&] { calibrate_operating_point(det, score, 0.3, out); }).find("not a segmentator") !=
           std::string::npos);
     std::ofstream(score) << "{not json";

@@ -7,7 +7,6 @@
 
 #include "apps/evaluation/class_error_table.h"
 #include "engine/error.h"
-#include "engine/safetensors.h"
 #include "nets/weights.h"
 
 namespace mcseg {
@@ -59,16 +58,13 @@ std::string sweep_markdown(const std::vector<ThresholdRow>& sweep, double chosen
 
 void store_threshold(const std::string& weights, const std::string& out, double t, const char* key) {
     if (!(t > 0 && t < 1)) fail("threshold ", t, " is not between 0 and 1");
-    SafeTensorsFile f = load_safetensors(weights);
-    std::vector<std::pair<std::string, Tensor>> tensors;
-    for (auto& [name, e] : f.entries) {
-        if (e.dtype != "F32") fail("'", weights, "': tensor '", name, "' is ", e.dtype, ", not F32");
-        tensors.push_back({name, e.tensor});
-    }
+    Metadata meta;
+    Network net = load_network(weights, Device::CPU, &meta);
+    std::erase_if(meta, [](const auto& kv) { return checkpoint_only_key(kv.first); });
     char text[32];
     std::snprintf(text, sizeof text, "%.6g", t);
-    f.metadata[key] = text;
-    save_safetensors(out, tensors, f.metadata);
+    meta[key] = text;
+    save_network(out, net, meta);
 }
 
 double operating_threshold(const nlohmann::json& score, double fp_per_cm2, const std::string& path) {

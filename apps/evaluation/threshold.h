@@ -51,7 +51,9 @@ double best_threshold(const std::vector<ThresholdRow>& sweep);
 // Markdown: one row per threshold (per-class errors, overall accuracy), the chosen one marked.
 std::string sweep_markdown(const std::vector<ThresholdRow>& sweep, double chosen);
 
-// Writes `weights` again as `out` (may be the same path; atomic) with metadata `key` = t.
+// Writes the network of `weights` (a weights file or a run's checkpoint) as `out` (may be the same
+// path; atomic) with metadata `key` = t. A checkpoint's optimiser and schedule state is left out,
+// so `out` is always a plain weights file: this is how a run's last step is shipped.
 void store_threshold(const std::string& weights, const std::string& out, double t, const char* key = kThresholdKey);
 
 // The whole-image operating point on the FROC curve of a `mcseg score --json` file (`score`): the
