@@ -40,12 +40,12 @@ int run(int argc, char** argv) {
     Device device = resolve_device(a.get("--device"));
     const std::string wd = a.get("--weights-dir");
     Network det = load_network_of_kind(shipped_weights(wd, "detector"), "detector", device);
-    Network seg = load_network_of_kind(shipped_weights(wd, "segmentator"), "segmentator", device);
+    SegmentOptions opt;  // at the Segmentator's operating point, as mcseg segment
+    Network seg = load_segmentator(shipped_weights(wd, "segmentator"), device, &opt.segmentator_threshold);
 
     SynthImage s = synthesize(SynthConfig{}, uint64_t(a.get_int("--seed", 0, kMaxSeed)), int(a.get_int("--index", 0, 1000000000)));
     const GrayImage img = gray_image(s);
 
-    SegmentOptions opt;
     opt.mode = a.get("--mode");
     opt.tile = int(a.get_int("--tile", 4, 65536));
     opt.validate();

@@ -74,10 +74,10 @@ Method load_method(const Args& a, SegmentOptions& opt) {
     const std::string det_path = a.given("--detector") ? a.get("--detector") : shipped_weights(wd, "detector");
     const std::string seg_path = a.given("--segmentator") ? a.get("--segmentator") : shipped_weights(wd, "segmentator");
     m.det = std::make_unique<Network>(load_network_of_kind(det_path, "detector", device));
-    Metadata seg_meta;
-    m.seg = std::make_unique<Network>(load_network_of_kind(seg_path, "segmentator", device, &seg_meta));
+    double operating_point = 0.5;
+    m.seg = std::make_unique<Network>(load_segmentator(seg_path, device, &operating_point));
     check_stage_networks(*m.det, *m.seg);
-    if (!a.given("--threshold")) opt.segmentator_threshold = stored_threshold(seg_meta, seg_path, kPipelineThresholdKey);
+    if (!a.given("--threshold")) opt.segmentator_threshold = operating_point;
     m.info["threshold"] = opt.segmentator_threshold;
     m.info["device"] = backend_for(device).name();
     m.info["detector"] = det_path;

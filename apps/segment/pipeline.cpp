@@ -16,6 +16,7 @@
 #include "engine/error.h"
 #include "engine/tensor.h"
 #include "nets/evaluate.h"
+#include "nets/weights.h"
 
 namespace mcseg {
 
@@ -48,6 +49,13 @@ int64_t min_mc_area_px(double min_mc_mm, double spacing_mm) {
 
 std::string shipped_weights(const std::string& dir, const std::string& kind) {
     return (std::filesystem::path(dir) / (kind + ".safetensors")).string();
+}
+
+Network load_segmentator(const std::string& path, Device device, double* threshold) {
+    Metadata meta;
+    Network net = load_network_of_kind(path, "segmentator", device, &meta);
+    *threshold = stored_threshold(meta, path, kPipelineThresholdKey);
+    return net;
 }
 
 void check_stage_networks(const Network& det, const Network& seg) {

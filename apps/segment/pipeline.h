@@ -96,6 +96,11 @@ int64_t min_mc_area_px(double min_mc_mm, double spacing_mm);
 // configuration is in their metadata; weights/*.md are their model cards).
 std::string shipped_weights(const std::string& dir, const std::string& kind);
 
+// The Segmentator of `path`, and in *threshold the whole-image operating point stored in its
+// weights (mcseg.pipeline_threshold, chosen by mcseg calibrate --froc), else 0.5: the threshold
+// mcseg segment decides pixels at unless told otherwise.
+Network load_segmentator(const std::string& path, Device device, double* threshold);
+
 // An Error unless the two networks take patches of the same side (segment_mammogram checks it;
 // a command checks it once before its images).
 void check_stage_networks(const Network& detector, const Network& segmentator);
