@@ -14,12 +14,11 @@
 // defines the same network and times the same steps; if it cannot run, peer is null and
 // peer_error says why. Both sides use --threads threads (2, this machine's cores, by default).
 //
-// One JSON object per line: case, ours, peer, unit, ratio (ours/peer, higher is better) and the
-// GFLOP/s both reach. FLOPs are counted from the layer shapes: a 3×3 conv producing c_out×h×w
+// One JSON object per line: case, ours, peer, unit, ratio (ours/peer, higher is better), the
+// GFLOP/s both reach and ours as a fraction of the FP32 peak measured at run time (bench/peak.h). FLOPs are counted from the layer shapes: a 3×3 conv producing c_out×h×w
 // from c_in channels is 2·9·c_in·c_out·h·w multiply-adds-as-two, a linear layer 2·in·out;
 // batch norm, ReLU, pooling and the loss are not counted. Training counts 3× the forward pass
 // (backward computes two products of the forward's size: the input and the weight gradients).
-#include <array>
 #include <chrono>
 #include <cstdio>
 #include <string>
@@ -29,6 +28,8 @@
 
 #include "apps/cli/args.h"
 #include "bench/bench.h"
+#include "bench/peak.h"
+#include "bench/peer.h"
 #include "engine/ops.h"
 #include "engine/optim.h"
 #include "engine/philox.h"
@@ -64,51 +65,19 @@ Rate rate(Fn fn, double seconds) {
     return {1.0 / fastest, iters / elapsed};
 }
 
-struct Peer {
-    nlohmann::json result;  // train_samples_per_s, infer_patches_per_s
-    std::string error;      // why there is no result
-};
-
 Peer run_peer(const std::string& python, const std::string& script, const NetConfig& cfg, int batch,
               int infer_batch, int threads, double seconds) {
-    Peer p;
-    std::FILE* probe = std::fopen(script.c_str(), "r");
-    if (!probe) {
-        p.error = "peer script " + script + " not found (run from the repository root or pass --peer-script)";
-        return p;
-    }
-    std::fclose(probe);
-    const std::string cmd = python + " " + script + " --patch " + std::to_string(cfg.patch) +
-                            (cfg.same ? "" : " --valid") + " --filters " + std::to_string(cfg.filters) +
-                            " --batch " + std::to_string(batch) + " --infer-batch " + std::to_string(infer_batch) +
-                            " --threads " + std::to_string(threads) + " --seconds " + std::to_string(seconds) + " 2>&1";
-    std::FILE* pipe = popen(cmd.c_str(), "r");
-    if (!pipe) {
-        p.error = "could not start " + python;
-        return p;
-    }
-    std::string out;
-    std::array<char, 4096> buf;
-    while (std::fgets(buf.data(), buf.size(), pipe)) out += buf.data();
-    const int status = pclose(pipe);
-    const size_t brace = out.rfind("\n{");
-    const std::string last = out.substr(brace == std::string::npos ? 0 : brace + 1);
-    nlohmann::json j = nlohmann::json::parse(last, nullptr, false);
-    if (status != 0 || j.is_discarded() || !j.contains("train_samples_per_s")) {
-        while (!out.empty() && out.back() == '\n') out.pop_back();
-        const size_t nl = out.rfind('\n');
-        p.error = "PyTorch peer failed (" + python + " with python3-torch needed): " +
-                  (nl == std::string::npos ? out : out.substr(nl + 1));
-        return p;
-    }
-    p.result = j;
-    return p;
+    const std::string args = "--patch " + std::to_string(cfg.patch) + (cfg.same ? "" : " --valid") + " --filters " +
+                             std::to_string(cfg.filters) + " --batch " + std::to_string(batch) + " --infer-batch " +
+                             std::to_string(infer_batch) + " --threads " + std::to_string(threads) + " --seconds " +
+                             std::to_string(seconds);
+    return run_python_peer(python, script, args, "train_samples_per_s");
 }
 
 // One case's JSON line. ours: calls per second of the timed step, each call `batch` items;
 // the peer reports items per second under `peer_key` (fastest repetition) and peer_key + "_mean".
 void print_case(const char* name, Rate ours, const Peer& peer, const std::string& peer_key, const char* unit,
-                double flops_per_item, const NetConfig& cfg, int batch, int threads) {
+                double flops_per_item, const NetConfig& cfg, int batch, int threads, double peak) {
     using nlohmann::ordered_json;
     const bool have_peer = peer.error.empty();
     const double best = ours.best * batch, peer_best = have_peer ? peer.result[peer_key].get<double>() : 0;
@@ -120,12 +89,15 @@ void print_case(const char* name, Rate ours, const Peer& peer, const std::string
     j["ratio"] = have_peer ? ordered_json(best / peer_best) : nullptr;
     j["ours_gflops"] = best * flops_per_item / 1e9;
     j["peer_gflops"] = have_peer ? ordered_json(peer_best * flops_per_item / 1e9) : nullptr;
+    j["peak_gflops"] = peak;
+    j["ours_peak_fraction"] = best * flops_per_item / 1e9 / peak;
     j["ours_mean"] = ours.mean * batch;
     j["peer_mean"] = have_peer ? ordered_json(peer.result[peer_key + "_mean"].get<double>()) : nullptr;
     j["mflop_per_item"] = flops_per_item / 1e6;
     j["batch"] = batch;
     j["net"] = nlohmann::json::parse(cfg.to_json());
     j["threads"] = threads;
+    j["machine"] = machine_name();
     j["peer_name"] = "pytorch-cpu-" + std::to_string(threads) + "-threads";
     if (!have_peer) j["peer_error"] = peer.error;
     std::printf("%s\n", j.dump().c_str());
@@ -184,9 +156,9 @@ int run(int argc, char** argv) {
         peer.error = "skipped (--no-peer)";
     else
         peer = run_peer(a.get("--python"), a.get("--peer-script"), cfg, batch, infer_batch, threads, seconds);
-    const double fwd = cfg.forward_flops();
-    print_case("train_step", train, peer, "train_samples_per_s", "samples/s", 3 * fwd, cfg, batch, threads);
-    print_case("inference", infer, peer, "infer_patches_per_s", "patches/s", fwd, cfg, infer_batch, threads);
+    const double fwd = cfg.forward_flops(), peak = measured_peak_gflops();
+    print_case("train_step", train, peer, "train_samples_per_s", "samples/s", 3 * fwd, cfg, batch, threads, peak);
+    print_case("inference", infer, peer, "infer_patches_per_s", "patches/s", fwd, cfg, infer_batch, threads, peak);
     return 0;
 }
 

@@ -3,18 +3,15 @@
 //
 // Each case is warmed up once, then repeated until at least --seconds have passed; the best
 // repetition counts. One JSON line per case: case, ours (GFLOP/s), peak and the fraction of
-// peak reached. The peak is measured, not taken from a data sheet: every OpenMP thread runs 24
-// independent chains of fused multiply-adds on the build's widest vectors (enough to hide the FMA latency), which is
-// the most any FP32 code can get from these cores at the clock they actually run at.
+// peak reached; the peak is measured at run time (bench/peak.h).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <vector>
 
-#include <omp.h>
-
 #include "apps/cli/args.h"
 #include "bench/bench.h"
+#include "bench/peak.h"
 #include "engine/philox.h"
 #include "kernels/cpu/gemm.h"
 
@@ -41,47 +38,6 @@ const GemmShape kShapes[] = {
     {"fc1_bwd_weight_64x4608x256", true, false, 64, 4608, 256},
 };
 
-// The widest float vector the build targets (as in kernels/cpu/gemm.cpp), so the peak is that of
-// the instructions this build can use.
-#if defined(__AVX512F__)
-constexpr int kLanes = 16;
-#elif defined(__AVX__)
-constexpr int kLanes = 8;
-#else
-constexpr int kLanes = 4;
-#endif
-
-double peak_once() {
-    typedef float vec __attribute__((vector_size(kLanes * sizeof(float))));
-    constexpr int chains = 24;
-    constexpr long iters = 4'000'000;
-    auto t0 = std::chrono::steady_clock::now();
-    float sink = 0;
-#pragma omp parallel reduction(+ : sink)
-    {
-        vec acc[chains], a = {}, b = {};
-        a += 1.0000001f;
-        b += 1e-7f;
-        for (auto& c : acc) c = b;
-        for (long k = 0; k < iters; ++k) {
-#pragma GCC unroll 24
-            for (int c = 0; c < chains; ++c) acc[c] = acc[c] * a + b;
-            __asm__ volatile("" : "+x"(a));  // keeps the loop from being folded away
-        }
-        for (auto& c : acc) sink += c[0];
-    }
-    double t = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    int threads = omp_get_max_threads();
-    return sink == 0 ? 0 : 2.0 * kLanes * chains * iters * threads / t / 1e9;
-}
-
-// Best of several short runs, so a neighbour's burst of work does not lower the peak.
-double measured_peak_gflops() {
-    double best = 0;
-    for (int rep = 0; rep < 8; ++rep) best = std::max(best, peak_once());
-    return best;
-}
-
 double time_once(const GemmShape& s, const std::vector<float>& A, const std::vector<float>& B,
                  std::vector<float>& C) {
     int lda = s.ta ? s.M : s.K, ldb = s.tb ? s.K : s.N;
@@ -96,6 +52,7 @@ int run(int argc, char** argv) {
     a.option("--seconds", "S", "minimum timed seconds per shape", "0.5");
     if (a.parse()) return 0;
     const double min_seconds = a.get_double("--seconds", 0.01, 3600), peak = measured_peak_gflops();
+    const std::string machine = machine_name();
     for (const auto& s : kShapes) {
         std::vector<float> A(static_cast<size_t>(s.M) * s.K), B(static_cast<size_t>(s.K) * s.N),
             C(static_cast<size_t>(s.M) * s.N);
@@ -112,9 +69,10 @@ int run(int argc, char** argv) {
         }
         double gflops = 2.0 * s.M * s.N * s.K / best / 1e9;
         std::printf("{\"case\": \"gemm_%s\", \"trans_a\": %s, \"trans_b\": %s, \"M\": %d, \"N\": %d, \"K\": %d, "
-                    "\"ours\": %.1f, \"unit\": \"GFLOP/s\", \"peak\": %.0f, \"fraction_of_peak\": %.3f, \"reps\": %d}\n",
+                    "\"ours\": %.1f, \"unit\": \"GFLOP/s\", \"peak\": %.0f, \"fraction_of_peak\": %.3f, \"reps\": %d, "
+                    "\"machine\": \"%s\"}\n",
                     s.name, s.ta ? "true" : "false", s.tb ? "true" : "false", s.M, s.N, s.K, gflops, peak,
-                    gflops / peak, reps);
+                    gflops / peak, reps, machine.c_str());
         std::fflush(stdout);
     }
     return 0;

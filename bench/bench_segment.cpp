@@ -4,39 +4,124 @@
 //
 // Prints one JSON object: the mode (dense or exact, apps/segment/pipeline.h), seconds (end to end,
 // excluding the synthesis of the test image), stages (seconds and GFLOP done of each), gflop,
-// achieved GFLOP/s, the fraction of the device's FP32 peak (CPU here: 2 cores × 2.8 GHz × 2
-// AVX-512 FMA × 16 lanes × 2 = 358 GFLOP/s; H100 SXM: 67 TFLOP/s), the device, and what was
+// achieved GFLOP/s, the fraction of the device's FP32 peak (CPU: measured at run time,
+// bench/peak.h; CUDA: --peak-gflops, default an H100/H200 SXM's 67 TFLOP/s), the device, and what was
 // found (MCs, clusters, MC sensitivity, Dice against the synthetic truth). In dense mode it also
-// runs the exact mode once (unless --no-compare) and adds its seconds per stage and the pixel
+// runs the exact mode once (with --compare) and adds its seconds per stage and the pixel
 // Dice between the two MC masks (dice_vs_exact).
-#include <chrono>
+//
+// The peer (CPU, dense mode, unless --no-peer): bench/peer_torch_segment.py, the Detector and
+// Segmentator stages written in PyTorch by a skilled user (its header says how it is tuned), on
+// the same normalised image. Before its time counts, what it found is checked against ours:
+// the same candidate pixels, and their probability bytes (round(255 P)) — peer_check gives how
+// many differ at all and by more than 1, and the Dice of the two masks at the operating point.
+// ratio = the peer's seconds / ours for those two stages (Otsu and labelling, which the peer
+// leaves out, are not counted): above 1, we are faster.
+#include <unistd.h>
+
+#include <cmath>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
+#include <omp.h>
 
 #include "apps/cli/args.h"
 #include "apps/evaluation/mask_score.h"
+#include "apps/imaging/otsu.h"
 #include "apps/segment/pipeline.h"
 #include "apps/segment/report.h"
 #include "nets/weights.h"
 #include "apps/synth/synth.h"
 #include "bench/bench.h"
+#include "bench/peak.h"
+#include "bench/peer.h"
 #include "engine/error.h"
 
 namespace mcseg {
 namespace {
 
+namespace fs = std::filesystem;
+
+template <typename T>
+void write_raw(const fs::path& p, const std::vector<T>& v) {
+    std::ofstream(p, std::ios::binary).write(reinterpret_cast<const char*>(v.data()), std::streamsize(v.size() * sizeof(T)));
+}
+
+std::vector<uint8_t> read_bytes(const fs::path& p, size_t n) {
+    std::vector<uint8_t> v(n);
+    std::ifstream in(p, std::ios::binary);
+    if (!in.read(reinterpret_cast<char*>(v.data()), std::streamsize(n))) fail("peer: ", p.string(), " is missing or short");
+    return v;
+}
+
+// Runs the PyTorch peer on the image's network input and checks its candidates and probability
+// bytes against ours (r). The JSON fields it returns go into the bench's line.
+nlohmann::ordered_json run_segment_peer(const Args& a, const GrayImage& img, const Network& det,
+                                        const SegmentOptions& opt, const SegmentResult& r) {
+    const std::string wd = a.get("--weights-dir");
+    const fs::path dir = fs::temp_directory_path() / ("mcseg_bench_segment_" + std::to_string(getpid()));
+    fs::create_directories(dir);
+    const std::vector<uint8_t> breast = breast_mask(img);
+    write_raw(dir / "input.f32", normalised_image(img, breast, img.pixel_spacing_mm, det.config()).px);
+    write_raw(dir / "breast.u8", breast);
+    std::ofstream(dir / "meta.json") << nlohmann::json{{"width", img.width}, {"height", img.height},
+                                                       {"detector", shipped_weights(wd, "detector")},
+                                                       {"segmentator", shipped_weights(wd, "segmentator")},
+                                                       {"detector_threshold", opt.detector_threshold}}.dump();
+    const Peer peer = run_python_peer(a.get("--python"), a.get("--peer-script"),
+                                      dir.string() + " --threads " + a.get("--threads"), "seconds");
+    nlohmann::ordered_json j;
+    if (!peer.error.empty()) {
+        fs::remove_all(dir);
+        j["peer"] = nullptr;
+        j["peer_error"] = peer.error;
+        return j;
+    }
+    const size_t n = size_t(img.width) * img.height;
+    const std::vector<uint8_t> prob = read_bytes(dir / "prob.u8", n), cand = read_bytes(dir / "cand.u8", n);
+    fs::remove_all(dir);
+    int64_t cand_diff = 0, differ = 0, differ_more = 0;
+    std::vector<uint8_t> ours_mask(n), peer_mask(n);
+    const int t = int(std::floor(255.0 * opt.segmentator_threshold));
+    for (size_t i = 0; i < n; ++i) {
+        cand_diff += (cand[i] != 0) != (r.candidates[i] != 0);
+        if (!cand[i] || !r.candidates[i]) continue;
+        const int d = std::abs(int(prob[i]) - int(r.probability[i]));
+        differ += d > 0;
+        differ_more += d > 1;
+        ours_mask[i] = r.probability[i] > t;
+        peer_mask[i] = prob[i] > t;
+    }
+    const double ours_s = r.stages[1].seconds + r.stages[2].seconds, peer_s = peer.result["seconds"].get<double>();
+    j["ours_network_seconds"] = ours_s;
+    j["peer"] = peer_s;
+    j["ratio"] = peer_s / ours_s;
+    j["peer_detail"] = peer.result;
+    j["peer_check"] = {{"candidate_pixels_differing", cand_diff},
+                       {"probability_bytes_differing", differ},
+                       {"probability_bytes_differing_by_more_than_1", differ_more},
+                       {"mask_dice", score_masks(ours_mask, peer_mask, img.width, img.height, img.pixel_spacing_mm).dice()}};
+    return j;
+}
+
 int run(int argc, char** argv) {
-    Args a(argc, argv, "mcseg bench segment [--mode dense|exact] [--no-compare] [--device D] [--weights-dir DIR]",
+    Args a(argc, argv, "mcseg bench segment [--mode dense|exact] [--compare] [--no-peer] [--device D] [--weights-dir DIR]",
            "Time the two-stage segmentation of a fixed full-field synthetic mammogram.");
     a.option("--mode", "M", "dense or exact (apps/segment/pipeline.h)", "dense");
     a.option("--tile", "PX", "dense: block of patch positions per trunk run (multiple of 4)", "256");
-    a.flag("--no-compare", "dense: skip the exact run that dice_vs_exact and exact_seconds come from");
+    a.flag("--compare", "dense: also run the exact mode (dice_vs_exact, exact_seconds)");
+    a.flag("--no-peer", "skip the PyTorch peer (CPU, dense mode)");
+    a.option("--python", "EXE", "Python with PyTorch for the peer", "/usr/bin/python3");
+    a.option("--peer-script", "PATH", "the peer script", "bench/peer_torch_segment.py");
+    a.option("--threads", "T", "threads on both sides (OpenMP for ours, torch.set_num_threads for the peer)", "2");
     a.option("--device", "D", "cpu, cuda or auto", "auto");
     a.option("--weights-dir", "DIR", "folder with the shipped weights", "weights");
     a.option("--seed", "S", "synthetic image seed", std::to_string(kDemoSeed));
     a.option("--index", "K", "synthetic image index", std::to_string(kDemoIndex));
-    a.option("--peak-gflops", "G", "device FP32 peak for the fraction (default: 358 CPU, 67000 CUDA)", "0");
+    a.option("--peak-gflops", "G", "device FP32 peak for the fraction (default: measured on the CPU, 67000 CUDA)", "0");
     if (a.parse()) return 0;
+    omp_set_num_threads(int(a.get_int("--threads", 1, 1024)));
     Device device = resolve_device(a.get("--device"));
     const std::string wd = a.get("--weights-dir");
     Network det = load_network_of_kind(shipped_weights(wd, "detector"), "detector", device);
@@ -52,10 +137,11 @@ int run(int argc, char** argv) {
     SegmentResult r = segment_mammogram(img, det, seg, opt);
     MaskScore score = score_masks(r.mask, s.mask, img.width, img.height, img.pixel_spacing_mm);
     double peak = a.get_double("--peak-gflops", 0, 1e9);
-    if (peak <= 0) peak = device == Device::CPU ? 358.0 : 67000.0;
+    if (peak <= 0) peak = device == Device::CPU ? measured_peak_gflops() : 67000.0;
     nlohmann::ordered_json j{{"case", "segment"},
                              {"mode", opt.mode},
                              {"device", backend_for(device).name()},
+                             {"machine", device == Device::CPU ? machine_name() : backend_for(device).name()},
                              {"image", cat("synthetic seed ", a.get("--seed"), " index ", a.get("--index"), " ",
                                            img.width, "x", img.height)},
                              {"seconds", r.seconds()},
@@ -63,6 +149,7 @@ int run(int argc, char** argv) {
                              {"stages", nlohmann::ordered_json::object()},
                              {"gflop", r.gflop()},
                              {"gflops", r.gflop() / r.seconds()},
+                             {"peak_gflops", peak},
                              {"peak_fraction", r.gflop() / r.seconds() / peak},
                              {"windows", r.windows},
                              {"positive_windows", r.positive_windows},
@@ -74,7 +161,8 @@ int run(int argc, char** argv) {
                              {"mc_sensitivity", score.mc_sensitivity()},
                              {"dice", score.dice()}};
     for (const auto& st : r.stages) j["stages"][st.name] = {{"seconds", st.seconds}, {"gflop", st.gflop}};
-    if (opt.mode == "dense" && !a.get_flag("--no-compare")) {
+    if (opt.mode == "dense" && device == Device::CPU && !a.get_flag("--no-peer")) j.update(run_segment_peer(a, img, det, opt, r));
+    if (opt.mode == "dense" && a.get_flag("--compare")) {
         opt.mode = "exact";
         SegmentResult exact = segment_mammogram(img, det, seg, opt);
         j["exact_seconds"] = exact.seconds();

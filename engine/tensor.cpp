@@ -71,9 +71,14 @@ Tensor Tensor::from_host(std::vector<int> shape, const std::vector<float>& data,
 }
 
 std::vector<float> Tensor::to_host() const {
-    std::vector<float> out(numel());
-    backend().copy_to_host(out.data(), data(), out.size() * sizeof(float));
+    std::vector<float> out;
+    to_host(out);
     return out;
+}
+
+void Tensor::to_host(std::vector<float>& out) const {
+    out.resize(numel());
+    backend().copy_to_host(out.data(), data(), out.size() * sizeof(float));
 }
 
 Tensor Tensor::to(Device d) const {

@@ -69,6 +69,9 @@ public:
     static Tensor from_host(std::vector<int> shape, const std::vector<float>& data,
                             Device d = Device::CPU);
     std::vector<float> to_host() const;
+    // The same into `out` (resized to numel()): a buffer reused across calls keeps its pages, so
+    // a steady-state loop neither allocates nor page-faults (apps/segment/dense.cpp).
+    void to_host(std::vector<float>& out) const;
     Tensor to(Device d) const;  // copy to another device (shares when already there); not taped
     Tensor clone() const;       // deep copy on the same device; not taped, requires no grad
 

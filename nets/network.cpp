@@ -23,9 +23,9 @@ namespace mcseg {
 int NetConfig::trunk_side(int input_side) const {
     const int shrink = same ? 0 : 2;  // per conv
     int side = input_side;
-    for (int layer = 0; layer < 6; ++layer) {
+    for (int layer = 0; layer < kConvLayers; ++layer) {
         side -= shrink;
-        if (layer < 2) side /= 2;  // max-pool after conv1 and conv2
+        if (pooled_after(layer)) side /= 2;
     }
     return side;
 }
@@ -33,11 +33,11 @@ int NetConfig::trunk_side(int input_side) const {
 double NetConfig::trunk_flops(int h, int w) const {
     const int shrink = same ? 0 : 2;
     double flops = 0;
-    for (int layer = 0; layer < 6; ++layer) {
+    for (int layer = 0; layer < kConvLayers; ++layer) {
         h -= shrink;
         w -= shrink;
         flops += 2.0 * 9 * (layer == 0 ? 1 : filters) * filters * h * w;
-        if (layer < 2) h /= 2, w /= 2;
+        if (pooled_after(layer)) h /= 2, w /= 2;
     }
     return flops;
 }
@@ -158,11 +158,25 @@ Tensor Network::trunk(const Tensor& x, bool training) {
         fail("network: input ", shape_str(x.shape()), " is too small for the conv trunk");
     const int pad = cfg_.same ? 1 : 0;
     Tensor h = x;
-    for (int k = 0; k < 6; ++k) {
+    for (int k = 0; k < NetConfig::kConvLayers; ++k) {
         h = ops::relu(bn(bn_[k], ops::conv3x3(h, conv_[k].weight, conv_[k].bias, pad), training));
-        if (k < 2) h = ops::maxpool2x2(h);
+        if (NetConfig::pooled_after(k)) h = ops::maxpool2x2(h);
     }
     return h;
+}
+
+std::pair<Tensor, Tensor> Network::folded_conv(int k) const {
+    if (k < 0 || k >= NetConfig::kConvLayers) fail("network: no conv layer ", k);
+    std::vector<float> w = conv_[k].weight.to_host(), b = conv_[k].bias.to_host();
+    const std::vector<float> gamma = bn_[k].weight.to_host(), beta = bn_[k].bias.to_host(),
+                             mean = bn_[k].running_mean.to_host(), var = bn_[k].running_var.to_host();
+    const size_t per_out = w.size() / b.size();  // c_in · 9 weights per output channel
+    for (size_t o = 0; o < b.size(); ++o) {
+        const float scale = gamma[o] / std::sqrt(var[o] + cfg_.bn_eps);
+        for (size_t i = 0; i < per_out; ++i) w[o * per_out + i] *= scale;
+        b[o] = (b[o] - mean[o]) * scale + beta[o];
+    }
+    return {Tensor::from_host(conv_[k].weight.shape(), w, device_), Tensor::from_host(conv_[k].bias.shape(), b, device_)};
 }
 
 Tensor Network::patch_trunk(const Tensor& x, bool training) {

@@ -34,6 +34,11 @@ struct NetConfig {
     // resamples other images to it (apps/segment/pipeline.h).
     double spacing_mm = 0;
 
+    // The trunk's layers: six 3×3 convs, a 2×2 max-pool after the first two (the one home of
+    // that rule: Network::trunk, the sizes below and the dense mode's à-trous trunk follow it).
+    static constexpr int kConvLayers = 6;
+    static bool pooled_after(int layer) { return layer < 2; }
+
     // Throws mcseg::Error naming the problem (e.g. a valid net with N < 42).
     void validate() const;
     // Side of the feature map after conv6 (12 for N = 49 same, 2 for N = 49 valid).
@@ -76,6 +81,11 @@ public:
     Tensor head(const Tensor& flat, bool training, uint64_t dropout_stream = 0,
                 const Tensor* dropout_mask = nullptr);
 
+    // Conv layer k (0..5) in eval mode with its batch norm folded in: weight·γ/√(var+ε) and
+    // (bias − mean)·γ/√(var+ε) + β, so relu(conv3x3(x, w, b)) is the layer's eval output without
+    // the batch norm's pass over memory (the dense mode's trunk, apps/segment/dense.cpp).
+    std::pair<Tensor, Tensor> folded_conv(int k) const;
+
     std::vector<std::pair<std::string, Tensor*>> parameters();  // trainable, in layer order
     std::vector<std::pair<std::string, Tensor*>> state();       // parameters + running stats
     std::vector<Tensor> parameter_tensors();                    // for an optimiser
@@ -98,8 +108,8 @@ private:
     NetConfig cfg_;
     uint64_t seed_;
     Device device_;
-    Conv conv_[6];
-    BatchNorm bn_[7];
+    Conv conv_[NetConfig::kConvLayers];
+    BatchNorm bn_[NetConfig::kConvLayers + 1];
     Linear fc1_, fc2_;
 };
 

@@ -26,10 +26,18 @@ Network small_net(int patch, bool same, uint64_t seed, int filters = 4) {
     c.filters = filters;
     c.fc = 8;
     Network net(c, seed);
-    // Smaller fc2 weights keep P away from 0 and 1, so a wrong input shows in P.
-    for (auto& [name, t] : net.state())
+    // Smaller fc2 weights keep P away from 0 and 1, so a wrong input shows in P. Batch norms as
+    // after training (not the identity), so the dense mode's folding of them into the convs is
+    // checked too.
+    std::mt19937 gen{uint32_t(seed)};
+    std::uniform_real_distribution<float> u(0.5f, 1.5f);
+    for (auto& [name, t] : net.state()) {
         if (name == "fc2.weight")
             for (size_t i = 0; i < t->numel(); ++i) t->data()[i] *= 0.1f;
+        if (name.starts_with("bn") && !name.ends_with("num_batches_tracked"))
+            for (size_t i = 0; i < t->numel(); ++i)
+                t->data()[i] = name.ends_with("bias") || name.ends_with("mean") ? u(gen) - 1.0f : u(gen);
+    }
     return net;
 }
 

@@ -51,6 +51,14 @@ std::string shipped_weights(const std::string& dir, const std::string& kind) {
     return (std::filesystem::path(dir) / (kind + ".safetensors")).string();
 }
 
+NormalisedImage normalised_image(const GrayImage& img, const std::vector<uint8_t>& breast, double spacing_mm,
+                                 const NetConfig& cfg) {
+    const NetworkInput in = network_input(img, breast, spacing_mm, parse_input_norm(cfg.input));
+    NormalisedImage src{img.width, img.height, std::vector<float>(img.pixels.size())};
+    for (size_t i = 0; i < src.px.size(); ++i) src.px[i] = in.norm.apply(in.samples[i]);
+    return src;
+}
+
 Network load_segmentator(const std::string& path, Device device, double* threshold) {
     Metadata meta;
     Network net = load_network_of_kind(path, "segmentator", device, &meta);
@@ -125,9 +133,7 @@ SegmentResult segment_as_is(const GrayImage& img, Network& det, Network& seg, co
     auto t = clock_type::now();
     SegmentResult r = start_result(img, opt);
     r.mode = opt.mode;
-    const NetworkInput in = network_input(img, r.breast, r.spacing_mm, parse_input_norm(det.config().input));
-    NormalisedImage src{w, h, std::vector<float>(img.pixels.size())};
-    for (size_t i = 0; i < src.px.size(); ++i) src.px[i] = in.norm.apply(in.samples[i]);
+    const NormalisedImage src = normalised_image(img, r.breast, r.spacing_mm, det.config());
     const SummedArea breast_count(r.breast, w, h);  // "does this window hold breast?" in O(1)
     r.stages.push_back({"otsu", since(t), 0, 0});
 

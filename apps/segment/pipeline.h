@@ -96,6 +96,11 @@ int64_t min_mc_area_px(double min_mc_mm, double spacing_mm);
 // configuration is in their metadata; weights/*.md are their model cards).
 std::string shipped_weights(const std::string& dir, const std::string& kind);
 
+// The image as networks configured by `cfg` see it (the pipeline's first stage after Otsu): the
+// normalisation of cfg.input over the breast, pixel for pixel.
+NormalisedImage normalised_image(const GrayImage& img, const std::vector<uint8_t>& breast, double spacing_mm,
+                                 const NetConfig& cfg);
+
 // The Segmentator of `path`, and in *threshold the whole-image operating point stored in its
 // weights (mcseg.pipeline_threshold, chosen by mcseg calibrate --froc), else 0.5: the threshold
 // mcseg segment decides pixels at unless told otherwise.

@@ -7,11 +7,13 @@
 //   backward input   dcol[K, P]    = Wᵀ · dy,   dx = col2im(dcol)  (adds each entry back to the
 //                                                                    pixel it came from)
 //   backward weight  dW[c_out, K] += dy[c_out, P] · colᵀ,  dbias = Σ dy
-// all three products through gemm() (kernels/cpu/gemm.h). Images are spread over the OpenMP
-// threads, each with its own col buffer (kept between calls); with a single image the loop
-// runs serially and gemm() parallelises inside. The weight gradient is summed over fixed groups of images and the group
-// sums are added in order, so results depend neither on timing nor on the thread count.
+// all three products through gemm() (kernels/cpu/gemm.h). The forward pass works in chunks of
+// output rows whose col fits the L2 cache (see conv3x3_forward); the backward passes spread
+// whole images over the OpenMP threads, each with its own col buffer (kept between calls). The
+// weight gradient is summed over fixed groups of images and the group sums are added in order,
+// so results depend neither on timing nor on the thread count.
 #include <algorithm>
+#include <atomic>
 #include <vector>
 #if defined(__AVX512F__)
 #include <immintrin.h>
@@ -59,16 +61,20 @@ inline void copy_row(float* out, const float* in, int n) {
     for (; i < n; ++i) out[i] = in[i];
 }
 
-void im2col(const Conv3x3Shape& s, const float* planes, float* col) {
-    const int ho = s.h_out(), wo = s.w_out(), hp = s.h + 2 * s.pad, wp = s.w + 2 * s.pad;
+// Rows [oy0, oy1) of im2col: col[K, (oy1 − oy0)·w_out], from the (padded) planes.
+void im2col_rows(const Conv3x3Shape& s, const float* planes, int oy0, int oy1, float* col) {
+    const int wo = s.w_out(), hp = s.h + 2 * s.pad, wp = s.w + 2 * s.pad;
+    const long chunk = static_cast<long>(oy1 - oy0) * wo;
     for (int ci = 0; ci < s.c_in; ++ci)
         for (int ky = 0; ky < 3; ++ky)
             for (int kx = 0; kx < 3; ++kx) {
-                float* out = col + static_cast<long>((ci * 3 + ky) * 3 + kx) * ho * wo;
-                const float* in = planes + static_cast<long>(ci) * hp * wp + ky * wp + kx;
-                for (int oy = 0; oy < ho; ++oy, out += wo, in += wp) copy_row(out, in, wo);
+                float* out = col + static_cast<long>((ci * 3 + ky) * 3 + kx) * chunk;
+                const float* in = planes + static_cast<long>(ci) * hp * wp + static_cast<long>(oy0 + ky) * wp + kx;
+                for (int oy = oy0; oy < oy1; ++oy, out += wo, in += wp) copy_row(out, in, wo);
             }
 }
+
+void im2col(const Conv3x3Shape& s, const float* planes, float* col) { im2col_rows(s, planes, 0, s.h_out(), col); }
 
 // The adjoint of im2col: adds every col entry back onto the (padded) plane pixel it came from.
 // The three kx rows of one (ci, ky, oy) land on the same plane row shifted by 0, 1 and 2
@@ -136,18 +142,49 @@ void image_to_col(const Conv3x3Shape& s, const float* x, const Scratch& b) {
 
 }  // namespace
 
+// Forward, in chunks of output rows: the im2col of a chunk is at most kChunkFloats (its K·rows·
+// w_out floats stay in the core's L2 cache while the gemm reads them, instead of a whole image's
+// col — 25 MB for a 150² map of 32 channels — streaming from memory through 288 strided rows).
+// An image whose col is at most kWholeImageFloats is one chunk: a batch of patches (training,
+// inference) has images enough for the threads, and longer gemm rows waste less on ragged tiles.
+// The (image, chunk) pairs are spread over the threads dynamically, so a single large image (the
+// dense mode's tiles) keeps every thread busy, and a thread slowed by another process on its core
+// takes fewer chunks instead of holding the others at the barrier. Chunks write disjoint rows of
+// y: the result does not depend on the schedule.
+constexpr long kChunkFloats = 96 * 1024, kWholeImageFloats = 1024 * 1024;
+
 void CpuBackend::conv3x3_forward(const Conv3x3Shape& s, const float* x, const float* weight,
                                  const float* bias, float* y) {
-    const int K = s.c_in * 9, P = s.h_out() * s.w_out();
-#pragma omp parallel if (s.n > 1)
+    const int K = s.c_in * 9, ho = s.h_out(), wo = s.w_out(), P = ho * wo;
+    const int rows = static_cast<long>(K) * P <= kWholeImageFloats
+                         ? ho
+                         : static_cast<int>(std::clamp<long>(kChunkFloats / (static_cast<long>(K) * wo), 1, ho));
+    const int chunks = (ho + rows - 1) / rows;
+    const long plane_floats = static_cast<long>(s.c_in) * (s.h + 2) * (s.w + 2);
+    static std::atomic<long> calls{0};
+    const long call = ++calls;  // tells a thread's padded image of this call from an older one
+#pragma omp parallel if (static_cast<long>(s.n) * chunks > 1)
     {
-        const Scratch b = thread_scratch(s);
-#pragma omp for schedule(static)
-        for (int i = 0; i < s.n; ++i) {
-            float* yi = y + static_cast<long>(i) * s.c_out * P;
-            image_to_col(s, x + static_cast<long>(i) * s.c_in * s.h * s.w, b);
-            for (int co = 0; co < s.c_out; ++co) std::fill(yi + static_cast<long>(co) * P, yi + static_cast<long>(co + 1) * P, bias[co]);
-            gemm(false, false, s.c_out, P, K, 1.0f, weight, K, b.col, P, 1.0f, yi, P);
+        // Per thread: the col of a chunk and, for pad = 1, the padded planes of the image it
+        // works on (padded once per image it takes chunks of).
+        thread_local std::vector<float> col, planes;
+        thread_local long padded_call = 0;
+        thread_local int padded_image = -1;
+        if (col.size() < static_cast<size_t>(K) * rows * wo) col.resize(static_cast<size_t>(K) * rows * wo);
+        if (s.pad && planes.size() < static_cast<size_t>(plane_floats)) planes.resize(plane_floats);
+#pragma omp for schedule(dynamic, 1)
+        for (long item = 0; item < static_cast<long>(s.n) * chunks; ++item) {
+            const int i = static_cast<int>(item / chunks), oy0 = static_cast<int>(item % chunks) * rows;
+            const int oy1 = std::min(ho, oy0 + rows), n = (oy1 - oy0) * wo;
+            const float* xi = x + static_cast<long>(i) * s.c_in * s.h * s.w;
+            if (s.pad && (padded_call != call || padded_image != i)) {
+                pad_image(s, xi, planes.data());
+                padded_call = call, padded_image = i;
+            }
+            float* yi = y + static_cast<long>(i) * s.c_out * P + static_cast<long>(oy0) * wo;
+            im2col_rows(s, s.pad ? planes.data() : xi, oy0, oy1, col.data());
+            for (int co = 0; co < s.c_out; ++co) std::fill(yi + static_cast<long>(co) * P, yi + static_cast<long>(co) * P + n, bias[co]);
+            gemm(false, false, s.c_out, n, K, 1.0f, weight, K, col.data(), n, 1.0f, yi, P);
         }
     }
 }
