@@ -28,14 +28,15 @@ template <typename... Parts>
     throw Error(cat(parts...));
 }
 
-// No exception may leave an OpenMP loop: each iteration catches (...) and record()s it, and after
-// the loop rethrow() throws the first one unchanged, so an Error stays an Error and a bad_alloc
-// reaches the command line's "out of memory".
+// No exception may leave an OpenMP loop: each iteration catches (...) and record()s it with its
+// index, and after the loop rethrow() throws the one of the lowest index unchanged — the error a
+// serial loop would have stopped at, whatever the threads' timing — so an Error stays an Error
+// and a bad_alloc reaches the command line's "out of memory".
 class FirstError {
 public:
-    void record() noexcept {
+    void record(long index) noexcept {
         std::lock_guard<std::mutex> lock(m_);
-        if (!first_) first_ = std::current_exception();
+        if (!first_ || index < index_) first_ = std::current_exception(), index_ = index;
     }
     void rethrow() const {
         if (first_) std::rethrow_exception(first_);
@@ -44,6 +45,7 @@ public:
 private:
     std::mutex m_;
     std::exception_ptr first_;
+    long index_ = 0;
 };
 
 }  // namespace mcseg

@@ -216,7 +216,7 @@ std::vector<Job> index_chunk(const std::vector<ImagePair>& pairs, size_t first, 
                           it->second == std::array<std::string, 4>{j.image_crc, j.mask_crc, j.rel_image, j.rel_mask};
             if (!j.unchanged) j.r = index_image(p, opt, ib, mb);
         } catch (...) {
-            error.record();
+            error.record(long(k));
         }
     }
     error.rethrow();

@@ -74,7 +74,7 @@ PatchSet::PatchSet(const std::string& db_path, const std::string& split, InputNo
                 pixels_[i] = huge_page_copy(img.pixels);
             }
         } catch (...) {
-            error.record();
+            error.record(long(i));
         }
     }
     error.rethrow();

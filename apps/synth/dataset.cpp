@@ -46,7 +46,7 @@ SynthDatasetSummary synth_dataset(const SynthConfig& cfg, uint64_t seed, long lo
                 clusters += img.clusters.size();
             }
         } catch (...) {
-            error.record();
+            error.record(long(k));
         }
         long long d = ++done;
 #pragma omp critical(synth_progress)
