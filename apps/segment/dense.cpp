@@ -34,16 +34,22 @@ struct Scratch {
 // b, b+2, …: the pool the patches with an offset of that parity see.
 Tensor phases(const Tensor& x, const std::vector<std::array<int, 3>>& take, Scratch& sc) {
     const int c = x.dim(1), h = x.dim(2), w = x.dim(3), hh = 2 * ((h - 1) / 2), ww = 2 * ((w - 1) / 2);
-    x.to_host(sc.in);
-    sc.out.resize(take.size() * c * size_t(hh) * ww);
-    float* o = sc.out.data();
-    for (const auto& [image, a, b] : take)
-        for (int ch = 0; ch < c; ++ch)
-            for (int y = 0; y < hh; ++y) {
-                const float* row = &sc.in[((size_t(image) * c + ch) * h + y + a) * w + b];
-                o = std::copy(row, row + ww, o);
-            }
-    return Tensor::from_host({int(take.size()), c, hh, ww}, sc.out, x.device());
+    const bool cpu = x.device() == Device::CPU;  // elsewhere, through host buffers
+    if (!cpu) x.to_host(sc.in);
+    Tensor out = Tensor::empty({int(take.size()), c, hh, ww}, x.device());
+    if (!cpu) sc.out.resize(out.numel());
+    const float* in = cpu ? x.data() : sc.in.data();
+    float* o = cpu ? out.data() : sc.out.data();
+    const long planes = long(take.size()) * c;
+#pragma omp parallel for schedule(static)
+    for (long pc = 0; pc < planes; ++pc) {  // plane pc: channel pc % c of phase pc / c
+        const auto& [image, a, b] = take[pc / c];
+        const float* src = in + ((long(image) * c + pc % c) * h + a) * w + b;
+        float* dst = o + pc * hh * ww;
+        for (int y = 0; y < hh; ++y, src += w, dst += ww) std::copy(src, src + ww, dst);
+    }
+    if (!cpu) out.backend().copy_from_host(out.data(), sc.out.data(), sc.out.size() * sizeof(float));
+    return out;
 }
 
 // The trunk of one tile for every offset (oy, ox) mod 4 that `need` names (index 4·oy + ox),
