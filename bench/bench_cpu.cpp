@@ -11,8 +11,10 @@
 // estimate of the code's own speed; the mean rate over the window is printed beside it
 // (ours_mean, peer_mean). Both sides are timed the same way. The peer is
 // bench/peer_torch_cpu.py run with Debian's PyTorch (/usr/bin/python3), which
-// defines the same network and times the same steps; if it cannot run, peer is null and
-// peer_error says why. Both sides use --threads threads (2, this machine's cores, by default).
+// defines the same network, times the same steps in each memory layout and inference mode a
+// skilled user would try (folded batch norm, oneDNN modules, channels_last; see its header) and
+// reports the fastest (peer_variant); if it cannot run, peer is null and peer_error says why.
+// Both sides use --threads threads (2, this machine's cores, by default).
 //
 // One JSON object per line: case, ours, peer, unit, ratio (ours/peer, higher is better), the
 // GFLOP/s both reach and ours as a fraction of the FP32 peak measured at run time (bench/peak.h). FLOPs are counted from the layer shapes: a 3×3 conv producing c_out×h×w
@@ -99,6 +101,7 @@ void print_case(const char* name, Rate ours, const Peer& peer, const std::string
     j["threads"] = threads;
     j["machine"] = machine_name();
     j["peer_name"] = "pytorch-cpu-" + std::to_string(threads) + "-threads";
+    if (have_peer) j["peer_variant"] = peer.result[name == std::string("train_step") ? "train_variant" : "infer_variant"];
     if (!have_peer) j["peer_error"] = peer.error;
     std::printf("%s\n", j.dump().c_str());
     std::fflush(stdout);

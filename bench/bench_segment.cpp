@@ -17,6 +17,14 @@
 // many differ at all and by more than 1, and the Dice of the two masks at the operating point.
 // ratio = the peer's seconds / ours for those two stages (Otsu and labelling, which the peer
 // leaves out, are not counted): above 1, we are faster.
+//
+// --busy-core runs ours once more beside a busy-loop process pinned to CPU 0 (another program
+// taking one core, as on a shared machine) and reports busy_core_seconds and busy_core_ratio
+// (that run's seconds / the quiet run's; the work is spread dynamically, so ideally about
+// threads / (threads − 1/2) with the loop sharing its core).
+#include <sched.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmath>
@@ -105,6 +113,29 @@ nlohmann::ordered_json run_segment_peer(const Args& a, const GrayImage& img, con
     return j;
 }
 
+// A child process spinning on CPU 0 while this object lives (killed and reaped however the
+// scope ends, so an error in the timed run cannot leave it spinning).
+struct BusyLoop {
+    pid_t pid;
+    BusyLoop() : pid(fork()) {
+        if (pid == 0) {
+            cpu_set_t one;
+            CPU_ZERO(&one);
+            CPU_SET(0, &one);
+            sched_setaffinity(0, sizeof one, &one);
+            for (volatile unsigned long k = 0;; k = k + 1) {
+            }
+        }
+        if (pid < 0) fail("bench segment: cannot start the busy loop (fork failed)");
+    }
+    ~BusyLoop() {
+        kill(pid, SIGKILL);
+        waitpid(pid, nullptr, 0);
+    }
+    BusyLoop(const BusyLoop&) = delete;
+    BusyLoop& operator=(const BusyLoop&) = delete;
+};
+
 int run(int argc, char** argv) {
     Args a(argc, argv, "mcseg bench segment [--mode dense|exact] [--compare] [--no-peer] [--device D] [--weights-dir DIR]",
            "Time the two-stage segmentation of a fixed full-field synthetic mammogram.");
@@ -112,6 +143,7 @@ int run(int argc, char** argv) {
     a.option("--tile", "PX", "dense: block of patch positions per trunk run (multiple of 4)", "256");
     a.flag("--compare", "dense: also run the exact mode (dice_vs_exact, exact_seconds)");
     a.flag("--no-peer", "skip the PyTorch peer (CPU, dense mode)");
+    a.flag("--busy-core", "also time ours beside a busy loop pinned to CPU 0 (busy_core_ratio)");
     a.option("--python", "EXE", "Python with PyTorch for the peer", "/usr/bin/python3");
     a.option("--peer-script", "PATH", "the peer script", "bench/peer_torch_segment.py");
     a.option("--threads", "T", "threads on both sides (OpenMP for ours, torch.set_num_threads for the peer)", "2");
@@ -162,6 +194,15 @@ int run(int argc, char** argv) {
                              {"dice", score.dice()}};
     for (const auto& st : r.stages) j["stages"][st.name] = {{"seconds", st.seconds}, {"gflop", st.gflop}};
     if (opt.mode == "dense" && device == Device::CPU && !a.get_flag("--no-peer")) j.update(run_segment_peer(a, img, det, opt, r));
+    if (a.get_flag("--busy-core")) {
+        double s_busy = 0;
+        {
+            BusyLoop busy;
+            s_busy = segment_mammogram(img, det, seg, opt).seconds();
+        }
+        j["busy_core_seconds"] = s_busy;
+        j["busy_core_ratio"] = s_busy / r.seconds();
+    }
     if (opt.mode == "dense" && a.get_flag("--compare")) {
         opt.mode = "exact";
         SegmentResult exact = segment_mammogram(img, det, seg, opt);
