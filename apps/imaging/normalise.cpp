@@ -72,6 +72,7 @@ CoarseGrid local_noise(const GrayImage& img, const std::vector<uint8_t>& breast,
     g.width = (W + tile - 1) / tile;
     g.height = (H + tile - 1) / tile;
     g.v.resize(size_t(g.width) * g.height);
+#pragma omp parallel for schedule(dynamic)
     for (int ty = 0; ty < g.height; ++ty)
         for (int tx = 0; tx < g.width; ++tx) {
             int64_t used = 0;
