@@ -1,8 +1,15 @@
 // tests/test_cpu_determinism.cpp — the CPU backend gives bit-identical results whatever the
-// number of OpenMP threads (reductions use fixed groupings, never per-thread ones).
+// number of OpenMP threads (reductions use fixed groupings, never per-thread ones); its cache
+// reuses blocks across nearly equal sizes; a parallel loop's error does not depend on timing.
 #include <doctest/doctest.h>
 #include <omp.h>
 
+#include <chrono>
+#include <string>
+#include <thread>
+
+#include "engine/backend.h"
+#include "engine/error.h"
 #include "engine/ops.h"
 #include "tests/gradcheck.h"
 
@@ -37,4 +44,42 @@ TEST_CASE("cpu: results do not depend on the thread count") {
     auto two = run_chain();
     omp_set_num_threads(threads);
     for (size_t i = 0; i < one.size(); ++i) CHECK(one[i] == two[i]);
+}
+
+TEST_CASE("cpu backend: blocks of nearly equal size come back from the cache") {
+    // The dense mode's tiles differ by a few rows: their tensors must share cached blocks (size
+    // classes of 1/8 of a power of two), or each new shape faults in fresh pages.
+    Backend& b = backend_for(Device::CPU);
+    const size_t a = (1 << 20) + 4096, c = (1 << 20) + 65536;  // both in the class up to 1.125 MiB
+    void* p = b.allocate(a);
+    b.deallocate(p, a);
+    void* q = b.allocate(c);
+    CHECK(q == p);
+    b.deallocate(q, c);
+    void* far = b.allocate(3 << 20);  // another class: not the cached block
+    CHECK(far != p);
+    b.deallocate(far, 3 << 20);
+}
+
+TEST_CASE("FirstError: a parallel loop reports the error of its lowest index, whatever the timing") {
+    for (int rep = 0; rep < 5; ++rep) {
+        FirstError error;
+#pragma omp parallel for schedule(dynamic, 1)
+        for (int i = 0; i < 64; ++i) {
+            try {
+                // Index 2 fails last: while one thread waits in it, the others fail 5, 8, ...
+                if (i == 2) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+                if (i % 3 == 2) fail("image ", i);
+            } catch (...) {
+                error.record(i);
+            }
+        }
+        std::string what;
+        try {
+            error.rethrow();
+        } catch (const Error& e) {
+            what = e.what();
+        }
+        CHECK(what == "image 2");
+    }
 }
