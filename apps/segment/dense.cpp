@@ -23,7 +23,8 @@ struct Group {
     int gx0 = 0, gy0 = 0, gx1 = 0, gy1 = 0;  // bounding box of their grid cells (x0 = 4 gx + offset)
 };
 
-// Host buffers reused from tile to tile: no allocation and no page faults in steady state.
+// Host buffers reused from tile to tile (phases on a device other than the CPU): no allocation
+// and no page faults in steady state.
 struct Scratch {
     std::vector<float> in, out;
 };
@@ -57,7 +58,7 @@ Tensor phases(const Tensor& x, const std::vector<std::array<int, 3>>& take, Scra
 // its parity (offset bit 0 at the first pool, bit 1 at the second), so conv2 runs on at most 4
 // phases and conv3..6 on at most 16, each conv once per output position it feeds — instead of
 // the whole trunk once per offset (16 conv1 and 4× the conv2 work for the Segmentator). The
-// result's image at->index[4·oy + ox] is the trunk output of the tile shifted by (ox, oy).
+// result's image index[4·oy + ox] is the trunk output of the tile shifted by (ox, oy).
 // Batch norms are folded into the convs. *flops accumulates the conv FLOPs done.
 struct PhaseTrunk {
     Tensor out;                 // [phases, filters, th, tw]
