@@ -17,7 +17,8 @@
 // Both sides use --threads threads (2, this machine's cores, by default).
 //
 // One JSON object per line: case, ours, peer, unit, ratio (ours/peer, higher is better), the
-// GFLOP/s both reach and ours as a fraction of the FP32 peak measured at run time (bench/peak.h). FLOPs are counted from the layer shapes: a 3×3 conv producing c_out×h×w
+// GFLOP/s both reach and ours as a fraction of the FP32 peak measured at run time
+// (bench/peak.h). FLOPs are counted from the layer shapes: a 3×3 conv producing c_out×h×w
 // from c_in channels is 2·9·c_in·c_out·h·w multiply-adds-as-two, a linear layer 2·in·out;
 // batch norm, ReLU, pooling and the loss are not counted. Training counts 3× the forward pass
 // (backward computes two products of the forward's size: the input and the weight gradients).

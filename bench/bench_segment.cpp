@@ -36,7 +36,6 @@
 
 #include "apps/cli/args.h"
 #include "apps/evaluation/mask_score.h"
-#include "apps/imaging/otsu.h"
 #include "apps/segment/pipeline.h"
 #include "apps/segment/report.h"
 #include "nets/weights.h"
@@ -70,9 +69,8 @@ nlohmann::ordered_json run_segment_peer(const Args& a, const GrayImage& img, con
     const std::string wd = a.get("--weights-dir");
     const fs::path dir = fs::temp_directory_path() / ("mcseg_bench_segment_" + std::to_string(getpid()));
     fs::create_directories(dir);
-    const std::vector<uint8_t> breast = breast_mask(img);
-    write_raw(dir / "input.f32", normalised_image(img, breast, img.pixel_spacing_mm, det.config()).px);
-    write_raw(dir / "breast.u8", breast);
+    write_raw(dir / "input.f32", normalised_image(img, r.breast, r.spacing_mm, det.config()).px);  // ours' breast
+    write_raw(dir / "breast.u8", r.breast);
     std::ofstream(dir / "meta.json") << nlohmann::json{{"width", img.width}, {"height", img.height},
                                                        {"detector", shipped_weights(wd, "detector")},
                                                        {"segmentator", shipped_weights(wd, "segmentator")},
@@ -123,8 +121,7 @@ struct BusyLoop {
             CPU_ZERO(&one);
             CPU_SET(0, &one);
             sched_setaffinity(0, sizeof one, &one);
-            for (volatile unsigned long k = 0;; k = k + 1) {
-            }
+            for (unsigned long k = 0;; ++k) __asm__ volatile("" : "+r"(k));  // spins, never optimised away
         }
         if (pid < 0) fail("bench segment: cannot start the busy loop (fork failed)");
     }

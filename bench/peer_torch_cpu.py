@@ -45,11 +45,17 @@ def timed(fn, warmup, seconds, min_iters):
     return 1.0 / min(times), len(times) / sum(times)
 
 
-def fold(w, b, bn):
-    """(w, b) of a conv or linear layer with the eval-mode batch norm bn after it folded in."""
-    scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)
+def fold(w, b, gamma, beta, mean, var, eps):
+    """(w, b) of a conv or linear layer with the eval-mode batch norm (gamma, beta, mean, var,
+    eps) after it folded in (also bench/peer_torch_segment.py's)."""
+    scale = gamma / torch.sqrt(var + eps)
     shape = (-1,) + (1,) * (w.dim() - 1)
-    return w * scale.view(shape), (b - bn.running_mean) * scale + bn.bias
+    return w * scale.view(shape), (b - mean) * scale + beta
+
+
+def fold_bn(w, b, bn):
+    """fold() with the batch norm given as a torch module."""
+    return fold(w, b, bn.weight, bn.bias, bn.running_mean, bn.running_var, bn.eps)
 
 
 class FoldedNet(torch.nn.Module):
@@ -61,10 +67,10 @@ class FoldedNet(torch.nn.Module):
         for k in range(1, 7):
             c = getattr(net, f"conv{k}")
             m = torch.nn.Conv2d(c.in_channels, c.out_channels, 3, padding=c.padding)
-            m.weight.data, m.bias.data = fold(c.weight.data, c.bias.data, getattr(net, f"bn{k}"))
+            m.weight.data, m.bias.data = fold_bn(c.weight.data, c.bias.data, getattr(net, f"bn{k}"))
             self.convs.append(m)
         self.fc1 = torch.nn.Linear(net.fc1.in_features, net.fc1.out_features)
-        self.fc1.weight.data, self.fc1.bias.data = fold(net.fc1.weight.data, net.fc1.bias.data, net.bn7)
+        self.fc1.weight.data, self.fc1.bias.data = fold_bn(net.fc1.weight.data, net.fc1.bias.data, net.bn7)
         self.fc2 = torch.nn.Linear(net.fc2.in_features, net.fc2.out_features)
         self.fc2.weight.data, self.fc2.bias.data = net.fc2.weight.data.clone(), net.fc2.bias.data.clone()
         self.mkldnn = False

@@ -46,6 +46,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "reference"))
 from make_reference import read_safetensors  # noqa: E402  (the one Python reader of our weights)
+from peer_torch_cpu import fold  # noqa: E402  (the one batch-norm folding of the peers)
 
 N = 49          # patch side of the valid networks this peer supports
 STRIDE = 4      # of the trunk's output grid (two 2x2 pools)
@@ -66,14 +67,12 @@ class FoldedNet:
         eps = float(cfg.get("bn_eps", 1e-5))
         g = {k: torch.from_numpy(np.array(v, dtype=np.float32)) for k, v in t.items()}
 
-        def fold(w, b, bn):
-            scale = g[f"{bn}.weight"] / torch.sqrt(g[f"{bn}.running_var"] + eps)
-            shape = (-1,) + (1,) * (w.dim() - 1)
-            return w * scale.view(shape), (b - g[f"{bn}.running_mean"]) * scale + g[f"{bn}.bias"]
+        def fold_named(w, b, bn):
+            return fold(w, b, g[f"{bn}.weight"], g[f"{bn}.bias"], g[f"{bn}.running_mean"], g[f"{bn}.running_var"], eps)
 
-        self.convs = [fold(g[f"conv{k}.weight"], g[f"conv{k}.bias"], f"bn{k}") for k in range(1, 7)]
+        self.convs = [fold_named(g[f"conv{k}.weight"], g[f"conv{k}.bias"], f"bn{k}") for k in range(1, 7)]
         filters = self.convs[0][0].shape[0]
-        w1, b1 = fold(g["fc1.weight"], g["fc1.bias"], "bn7")
+        w1, b1 = fold_named(g["fc1.weight"], g["fc1.bias"], "bn7")
         self.fc1 = (w1.reshape(w1.shape[0], filters, 2, 2).contiguous(), b1)
         w2 = g["fc2.weight"]
         self.fc2 = (w2.reshape(w2.shape[0], w2.shape[1], 1, 1).contiguous(), g["fc2.bias"])
@@ -151,14 +150,19 @@ def window_starts(length, n, stride):
     return s
 
 
-def detector_tile(L, tile):
-    """P of the windows of stride 24 in a tile (their top-lefts at 24 i, 24 j) -> [rows, cols]."""
-    h = L.enter(tile[None, None].contiguous())
+def trunk(L, x):
+    """The plain conv trunk (stride-2 pools) of x [n, 1, h, w], in L's layout."""
+    h = L.enter(x)
     for k in range(6):
         h = L.conv_relu(k, h)
         if k < 2:
             h = F.max_pool2d(h, 2)
-    return L.head(h, L.fc1_stride6)[0]
+    return h
+
+
+def detector_tile(L, tile):
+    """P of the windows of stride 24 in a tile (their top-lefts at 24 i, 24 j) -> [rows, cols]."""
+    return L.head(trunk(L, tile[None, None].contiguous()), L.fc1_stride6)[0]
 
 
 def detector(L, img, breast, threshold):
@@ -188,12 +192,7 @@ def detector(L, img, breast, threshold):
     rest = [(x, y) for y in ys for x in xs if (x % stride or y % stride)]
     if rest:
         patches = torch.stack([t[y:y + N, x:x + N] for x, y in rest])[:, None].contiguous()
-        h = L.enter(patches)
-        for k in range(6):
-            h = L.conv_relu(k, h)
-            if k < 2:
-                h = F.max_pool2d(h, 2)
-        p = L.head(h, L.mods[6])[:, 0, 0]
+        p = L.head(trunk(L, patches), L.mods[6])[:, 0, 0]
         for (x, y), q in zip(rest, p.tolist()):
             prob[(x, y)] = q
     windows = [(x, y) for y in ys for x in xs if touches(x, y)]

@@ -123,7 +123,7 @@ NetConfig NetConfig::from_json(const std::string& text) {
 Network::Network(const NetConfig& cfg, uint64_t seed, Device d) : cfg_(cfg), seed_(seed), device_(Device::CPU) {
     cfg_.validate();
     const int f = cfg_.filters;
-    for (int k = 0; k < 6; ++k) {
+    for (int k = 0; k < NetConfig::kConvLayers; ++k) {
         conv_[k].weight = Tensor::empty({f, k == 0 ? 1 : f, 3, 3});
         he_normal_(conv_[k].weight, seed, streams::kNetInit + static_cast<uint64_t>(k));
         conv_[k].bias = Tensor::zeros({f});
@@ -135,8 +135,8 @@ Network::Network(const NetConfig& cfg, uint64_t seed, Device d) : cfg_(cfg), see
     fc2_.weight = Tensor::empty({2, cfg_.fc});
     he_normal_(fc2_.weight, seed, streams::kNetInit + 7);
     fc2_.bias = Tensor::zeros({2});
-    for (int k = 0; k < 7; ++k) {
-        const int c = k < 6 ? f : cfg_.fc;
+    for (int k = 0; k <= NetConfig::kConvLayers; ++k) {  // bn1..bn6 and bn7 (after fc1)
+        const int c = k < NetConfig::kConvLayers ? f : cfg_.fc;
         bn_[k] = {Tensor::full({c}, 1.0f), Tensor::zeros({c}), Tensor::zeros({c}), Tensor::full({c}, 1.0f)};
     }
     for (auto& [name, t] : parameters()) t->set_requires_grad(true);

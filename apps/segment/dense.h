@@ -18,13 +18,12 @@
 // À trous. The 16 shifted trunks are not run one by one: conv1 runs once over the tile; a 2×2
 // max-pool at stride 1 followed by keeping every other row and column starting at row a and
 // column b (a "phase", a, b ∈ {0, 1}) is the stride-2 pool that offsets with oy ≡ a and ox ≡ b
-// (mod 2) see, so
-// conv2 runs on the (at most 4) phases the positions need, as one batch; the second pool splits
-// each into phases again, and conv3..conv6 run on the (at most 16) resulting maps. Every conv
-// then runs once per output position it feeds: for the Segmentator, whose pixels take all 16
-// offsets, conv1 does 1/16 and conv2 1/4 of the work of 16 shifted trunks (conv3..conv6 the
-// same). Batch norms are folded into the conv weights (Network::folded_conv), so each layer is
-// one conv and one ReLU.
+// (mod 2) see, so conv2 runs on the (at most 4) phases the positions need, as one batch; the
+// second pool splits each into phases again, and conv3..conv6 run on the (at most 16) resulting
+// maps. Every conv then runs once per output position it feeds: for the Segmentator, whose
+// pixels take all 16 offsets, conv1 does 1/16 and conv2 1/4 of the work of 16 shifted trunks
+// (conv3..conv6 the same). Batch norms are folded into the conv weights (Network::folded_conv),
+// so each layer is one conv and one ReLU.
 //
 // Tiles. Positions are grouped by `tile` × `tile` block of top-lefts; a block's tile spans its
 // positions' patches at every offset (3 pixels more than one offset needs) plus a halo of 20
