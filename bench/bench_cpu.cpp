@@ -4,12 +4,11 @@
 // Cases (N=49 same, width 32 by default; --patch/--valid/--filters change it):
 //   train_step  forward (training mode, dropout 0.5) + mean cross-entropy + backward + Adam, at
 //               --batch (256, the paper's), in samples/s;
-//   inference   eval mode, no tape, at --infer-batch (1024), in patches/s.
-// Each is warmed up, then repeated until --seconds have passed (at least 3 times). ours/peer are
-// the rate of the fastest repetition: the development machines are shared, and another
-// process's burst of work only ever slows a repetition down, so the fastest one is the best
-// estimate of the code's own speed; the mean rate over the window is printed beside it
-// (ours_mean, peer_mean). Both sides are timed the same way. The peer is
+//   inference   eval mode, no tape (batch norms folded into the convs), at --infer-batch
+//               (1024), in patches/s.
+// Each is timed as bench/timing.h says, for --seconds: ours/peer are the rate of the fastest
+// repetition, the mean rate over the window is printed beside it (ours_mean, peer_mean). Both
+// sides are timed the same way. The peer is
 // bench/peer_torch_cpu.py run with Debian's PyTorch (/usr/bin/python3), which
 // defines the same network, times the same steps in each memory layout and inference mode a
 // skilled user would try (folded batch norm, oneDNN modules, channels_last; see its header) and
@@ -22,17 +21,17 @@
 // from c_in channels is 2·9·c_in·c_out·h·w multiply-adds-as-two, a linear layer 2·in·out;
 // batch norm, ReLU, pooling and the loss are not counted. Training counts 3× the forward pass
 // (backward computes two products of the forward's size: the input and the weight gradients).
-#include <chrono>
 #include <cstdio>
 #include <string>
 
 #include <nlohmann/json.hpp>
-#include <omp.h>
 
 #include "apps/cli/args.h"
 #include "bench/bench.h"
+#include "bench/options.h"
 #include "bench/peak.h"
 #include "bench/peer.h"
+#include "bench/timing.h"
 #include "engine/ops.h"
 #include "engine/optim.h"
 #include "engine/philox.h"
@@ -45,27 +44,6 @@ Tensor random_input(int n, int patch, uint64_t stream) {
     std::vector<float> v(static_cast<size_t>(n) * patch * patch);
     for (size_t i = 0; i < v.size(); ++i) v[i] = philox_uniform_at(7, stream, i) * 2.0f - 1.0f;
     return Tensor::from_host({n, 1, patch, patch}, v);
-}
-
-struct Rate {
-    double best, mean;  // calls per second: of the fastest call, over the whole window
-};
-
-// Calls fn() once to warm up, then until `seconds` have passed (at least 3 times).
-template <typename Fn>
-Rate rate(Fn fn, double seconds) {
-    fn();
-    int iters = 0;
-    double elapsed = 0, fastest = 1e300;
-    while (iters < 3 || elapsed < seconds) {
-        auto t0 = std::chrono::steady_clock::now();
-        fn();
-        double t = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        fastest = std::min(fastest, t);
-        elapsed += t;
-        ++iters;
-    }
-    return {1.0 / fastest, iters / elapsed};
 }
 
 Peer run_peer(const std::string& python, const std::string& script, const NetConfig& cfg, int batch,
@@ -111,26 +89,16 @@ void print_case(const char* name, Rate ours, const Peer& peer, const std::string
 int run(int argc, char** argv) {
     Args a(argc, argv, "mcseg bench cpu [options]",
            "Training step and inference of the paper's network on the CPU backend, against PyTorch CPU.");
-    a.option("--patch", "N", "patch side", "49");
-    a.flag("--valid", "valid instead of same convolutions");
-    a.option("--filters", "F", "channels of every conv layer", "32");
+    add_net_options(a);
     a.option("--batch", "B", "training batch", "256");
     a.option("--infer-batch", "B", "inference batch", "1024");
     a.option("--seconds", "S", "minimum timed seconds per case (each side)", "10");
-    a.option("--python", "EXE", "Python with PyTorch for the peer", "/usr/bin/python3");
-    a.option("--peer-script", "PATH", "the peer script", "bench/peer_torch_cpu.py");
-    a.option("--threads", "T", "threads on both sides (OpenMP for ours, torch.set_num_threads for the peer)", "2");
-    a.flag("--no-peer", "skip the PyTorch peer");
+    add_peer_options(a, "bench/peer_torch_cpu.py");
     if (a.parse()) return 0;
-    NetConfig cfg;
-    cfg.patch = static_cast<int>(a.get_int("--patch", 3, 4096));
-    cfg.same = !a.get_flag("--valid");
-    cfg.filters = static_cast<int>(a.get_int("--filters", 1, 4096));
-    cfg.validate();
+    const NetConfig cfg = net_from_options(a);
     const int batch = static_cast<int>(a.get_int("--batch", 2, 65536)), infer_batch = static_cast<int>(a.get_int("--infer-batch", 1, 65536));
     const double seconds = a.get_double("--seconds", 0.01, 3600);
-    const int threads = static_cast<int>(a.get_int("--threads", 1, 1024));
-    omp_set_num_threads(threads);
+    const int threads = threads_from_options(a);
 
     Network net(cfg, 1);
     Adam adam(net.parameter_tensors(), 1e-3f);

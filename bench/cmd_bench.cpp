@@ -12,7 +12,7 @@ namespace {
 
 int run_bench(int argc, char** argv) { return bench_cases().dispatch(argc, argv); }
 
-const RegisterCommand reg{{"bench", "run a benchmark (cpu, gemm, sampler, segment)", run_bench}};
+const RegisterCommand reg{{"bench", "run a benchmark (conv, cpu, gemm, sampler, segment)", run_bench}};
 
 }  // namespace
 }  // namespace mcseg

@@ -72,7 +72,8 @@ public:
     // The two halves of forward, for inputs other than one patch (apps/segment/dense.h):
     // trunk: conv1..conv6 with their batch norms, ReLUs and pools on x [n, 1, H, W] of any size
     // the pools leave something of -> [n, filters, trunk_side(H), trunk_side(W)]. In eval mode
-    // it is translation-equivariant with stride 4 (up to the zero padding at the border).
+    // it is translation-equivariant with stride 4 (up to the zero padding at the border), and
+    // without a tape (NoGradGuard) it runs the convs with their batch norms folded in.
     Tensor trunk(const Tensor& x, bool training);
     // head_features: fc1 -> bn7 -> relu on flat [n, filters·S·S] (S = final_side, index
     // c·S·S + y·S + x as ops::flatten lays out the trunk of one patch) -> [n, fc].

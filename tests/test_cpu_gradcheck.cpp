@@ -48,6 +48,22 @@ TEST_CASE("cpu: conv3x3 forward matches a direct convolution") {
     }
 }
 
+TEST_CASE("cpu: conv3x3 forward of images cut into row chunks matches a direct convolution") {
+    // 130×200 maps of 7 channels are too large for one chunk (kernels/cpu/conv3x3.cpp), so the
+    // rows are cut and each chunk's product reads past its rows into the next ones' input; 5
+    // output channels leave a ragged micro-tile.
+    Tensor x = randn({2, 7, 130, 200}, 14), w = randn({5, 7, 3, 3}, 15), b = randn({5}, 16);
+    for (int pad : {0, 1}) {
+        CAPTURE(pad);
+        const Conv3x3Shape s{2, 7, 130, 200, 5, pad};
+        std::vector<float> y = ops::conv3x3(x, w, b, pad).to_host(), direct(y.size());
+        reference::conv3x3_forward(s, x.data(), w.data(), b.data(), direct.data());
+        int bad = 0;
+        for (size_t i = 0; i < y.size(); ++i) bad += !(std::fabs(y[i] - direct[i]) <= 1e-4f * (1 + std::fabs(direct[i])));
+        CHECK(bad == 0);
+    }
+}
+
 TEST_CASE("cpu: maxpool2x2 gradcheck on odd and even sizes") {
     auto op = [](const std::vector<Tensor>& in) { return ops::maxpool2x2(in[0]); };
     CHECK(ops::maxpool2x2(Tensor::zeros({1, 1, 7, 7})).shape() == std::vector<int>{1, 1, 3, 3});

@@ -110,6 +110,32 @@ TEST_CASE("engine: network forward, seeding, train vs eval") {
     CHECK_THROWS_WITH_AS(a.forward(patches(1, 28, 1), false), doctest::Contains("[n, 1, 29, 29]"), Error);
 }
 
+TEST_CASE("engine: inference folds the batch norms into the convs and gives eval mode's outputs") {
+    NetConfig cfg;
+    cfg.patch = 29;
+    cfg.filters = 8;
+    cfg.fc = 16;
+    Network net(cfg, 7);
+    Tensor x = patches(6, 29, 3);
+    for (int step = 0; step < 3; ++step) net.forward(x, true, step);  // running stats away from 0 and 1
+    uint64_t stream = 10;
+    for (auto& [name, t] : net.parameters())  // and γ, β away from their initial 1 and 0
+        if (name.starts_with("bn")) {
+            std::vector<float> v = t->to_host();
+            for (size_t i = 0; i < v.size(); ++i) v[i] += philox_uniform_at(5, stream, i) - 0.5f;
+            *t = Tensor::from_host(t->shape(), v);
+            ++stream;
+        }
+    const std::vector<float> taped = net.forward(x, false).to_host();  // gradients on: batch norm as such
+    std::vector<float> folded;
+    {
+        NoGradGuard guard;
+        folded = net.forward(x, false).to_host();
+    }
+    REQUIRE(folded.size() == taped.size());
+    for (size_t i = 0; i < taped.size(); ++i) CHECK(folded[i] == doctest::Approx(taped[i]).epsilon(1e-4));
+}
+
 TEST_CASE("engine: network state round trips through safetensors") {
     NetConfig cfg;
     cfg.patch = 29;

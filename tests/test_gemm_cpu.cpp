@@ -37,6 +37,22 @@ std::vector<float> absolute(std::vector<float> v) {
     return v;
 }
 
+// Elements of C [M×N, row stride ldc] farther from ref than the bound (K+4)·u·T of the header,
+// T = |alpha|·absdot + |beta·c0| (c0 = C0's element; C is not read when beta == 0).
+int count_outside_bound(Case s, const std::vector<float>& C, const std::vector<float>& ref,
+                        const std::vector<float>& absdot, int ldc, float alpha, float beta, const std::vector<float>& C0) {
+    const double u = std::ldexp(1.0, -24);
+    int bad = 0;
+    for (int i = 0; i < s.M; ++i)
+        for (int j = 0; j < s.N; ++j) {
+            const size_t ci = static_cast<size_t>(i) * ldc + j;
+            const double c0 = beta == 0.0f ? 0.0 : C0[ci];
+            double tol = (s.K + 4) * u * (std::fabs(alpha) * absdot[ci] + std::fabs(beta * c0)) + 1e-30;
+            if (!(std::fabs(static_cast<double>(C[ci]) - ref[ci]) <= tol)) ++bad;
+        }
+    return bad;
+}
+
 // Runs gemm on random data and checks every element of C; returns the number of bad elements.
 int check(bool ta, bool tb, Case s, float alpha, float beta, uint64_t seed, int pad = 3) {
     const int lda = (ta ? s.M : s.K) + pad, ldb = (tb ? s.K : s.N) + pad, ldc = s.N + pad;
@@ -53,15 +69,7 @@ int check(bool ta, bool tb, Case s, float alpha, float beta, uint64_t seed, int 
     reference::gemm(ta, tb, s.M, s.N, s.K, alpha, A.data(), lda, B.data(), ldb, beta, ref.data(), ldc);
     reference::gemm(ta, tb, s.M, s.N, s.K, 1.0f, absolute(A).data(), lda, absolute(B).data(), ldb, 0.0f,
                     absdot.data(), ldc);
-    const double u = std::ldexp(1.0, -24);
-    int bad = 0;
-    for (int i = 0; i < s.M; ++i)
-        for (int j = 0; j < s.N; ++j) {
-            const size_t ci = static_cast<size_t>(i) * ldc + j;
-            const double c0 = beta == 0.0f ? 0.0 : C0[ci];  // C is not read when beta == 0
-            double tol = (s.K + 4) * u * (std::fabs(alpha) * absdot[ci] + std::fabs(beta * c0)) + 1e-30;
-            if (!(std::fabs(static_cast<double>(C[ci]) - ref[ci]) <= tol)) ++bad;
-        }
+    int bad = count_outside_bound(s, C, ref, absdot, ldc, alpha, beta, C0);
     // Padding columns of C beyond N must be untouched.
     for (int i = 0; i < s.M; ++i)
         for (int j = s.N; j < ldc; ++j) {
@@ -127,4 +135,35 @@ TEST_CASE("gemm: degenerate sizes and calls from inside a parallel region") {
 #pragma omp parallel for reduction(+ : bad)
     for (int i = 0; i < 4; ++i) bad += check(i & 1, i & 2, Case{40, 300, 70}, 1.0f, 0.0f, 310 + i);
     CHECK(bad == 0);
+}
+
+TEST_CASE("gemm_offset_rows: B's rows read in place at arbitrary, overlapping offsets") {
+    // Row k of B starts at data + offset[k]: overlapping rows (the convolution's shifted image
+    // rows) in a seeded order, ragged M and N, K beyond one KC slice. Checked against the
+    // reference on the explicit B with the bound of the header.
+    for (Case s : {Case{5, 7, 3}, Case{32, 2401, 288}, Case{9, 97, 300}, Case{40, 50, 9}}) {
+        CAPTURE(s.M);
+        CAPTURE(s.N);
+        CAPTURE(s.K);
+        const uint64_t seed = 400 + s.K;
+        std::vector<float> A(static_cast<size_t>(s.M) * s.K), data(static_cast<size_t>(3 * s.K + s.N));
+        std::vector<long> offset(s.K);
+        for (size_t i = 0; i < A.size(); ++i) A[i] = philox_uniform_at(seed, 0, i) * 2 - 1;
+        for (size_t i = 0; i < data.size(); ++i) data[i] = philox_uniform_at(seed, 1, i) * 2 - 1;
+        for (int k = 0; k < s.K; ++k) offset[k] = static_cast<long>(philox_uniform_at(seed, 2, k) * 3 * s.K);
+        std::vector<float> B(static_cast<size_t>(s.K) * s.N);
+        for (int k = 0; k < s.K; ++k)
+            for (int j = 0; j < s.N; ++j) B[static_cast<size_t>(k) * s.N + j] = data[offset[k] + j];
+        const int ldc = s.N + 2;
+        const std::vector<float> C0(static_cast<size_t>(s.M) * ldc, std::numeric_limits<float>::quiet_NaN());
+        std::vector<float> C = C0, ref = C0, absdot = C0;
+        gemm_offset_rows(s.M, s.N, s.K, A.data(), s.K, data.data(), offset.data(), C.data(), ldc);
+        reference::gemm(false, false, s.M, s.N, s.K, 1.0f, A.data(), s.K, B.data(), s.N, 0.0f, ref.data(), ldc);
+        reference::gemm(false, false, s.M, s.N, s.K, 1.0f, absolute(A).data(), s.K, absolute(B).data(), s.N, 0.0f,
+                        absdot.data(), ldc);
+        CHECK(count_outside_bound(s, C, ref, absdot, ldc, 1.0f, 0.0f, C0) == 0);
+        int touched = 0;  // the padding columns of C stay as they were
+        for (int i = 0; i < s.M; ++i) touched += !std::isnan(C[static_cast<size_t>(i) * ldc + s.N]);
+        CHECK(touched == 0);
+    }
 }

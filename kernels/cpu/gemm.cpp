@@ -149,20 +149,34 @@ void pack_b(bool trans, const float* B, long ldb, int k0, int j0, int kc, int nc
     }
 }
 
-// C tile (mr × nr valid of MR × NR) = alpha · ap·bp + beta · C, over kc steps. Row k of the
-// B micro-panel starts at bp + k·b_stride: NR for a packed panel, ldb for B read in place.
-void micro_kernel(int kc, const float* ap, const float* bp, long b_stride, float alpha, float beta, float* C,
-                  long ldc, int mr, int nr) {
+// Rows of a B micro-panel: row k at b + k·stride (packed: stride NR; in place: ldb) ...
+struct StridedRows {
+    const float* b;
+    long stride;
+    const float* operator()(int k) const { return b + k * stride; }
+};
+
+// ... or at b + offset[k] (gemm_offset_rows).
+struct OffsetRows {
+    const float* b;
+    const long* offset;
+    const float* operator()(int k) const { return b + offset[k]; }
+};
+
+// C tile (mr × nr valid of MR × NR) = alpha · ap·bp + beta · C, over kc steps. b_row(k) gives
+// where row k of the B micro-panel starts (NR floats): bp + k·NR for a packed panel, B + k·ldb
+// for B read in place, B + offset[k] for gemm_offset_rows.
+template <class BRow>
+void micro_kernel(int kc, const float* ap, BRow b_row, float alpha, float beta, float* C, long ldc, int mr, int nr) {
     vec acc[MR][NV] = {};
     for (int k = 0; k < kc; ++k) {
-        const vec_u* b = reinterpret_cast<const vec_u*>(bp);
+        const vec_u* b = reinterpret_cast<const vec_u*>(b_row(k));
 #pragma GCC unroll 8
         for (int r = 0; r < MR; ++r) {
 #pragma GCC unroll 4
             for (int v = 0; v < NV; ++v) acc[r][v] += ap[r] * b[v];
         }
         ap += MR;
-        bp += b_stride;
     }
     if (mr == MR && nr == NR) {
         for (int r = 0; r < MR; ++r) {
@@ -203,8 +217,9 @@ void gemm_block(bool ta, bool tb, int i_begin, int i_end, int j_begin, int j_end
                 for (int q = 0; q < nc; q += NR) {
                     const bool in_place = q < full;
                     const float* bq = in_place ? B + static_cast<long>(k0) * ldb + j0 + q : bp + static_cast<long>(q - full) * kc;
+                    const StridedRows rows{bq, in_place ? ldb : NR};
                     for (int p = 0; p < mc; p += MR)
-                        micro_kernel(kc, ap + static_cast<long>(p) * kc, bq, in_place ? ldb : NR, alpha, beta_k,
+                        micro_kernel(kc, ap + static_cast<long>(p) * kc, rows, alpha, beta_k,
                                      C + static_cast<long>(i0 + p) * ldc + j0 + q, ldc, std::min(MR, mc - p),
                                      std::min(NR, nc - q));
                 }
@@ -244,6 +259,38 @@ void gemm(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const fl
                 gemm_block(trans_a, trans_b, 0, M, begin, end, K, alpha, A, lda, B, ldb, beta, C, ldc);
             else
                 gemm_block(trans_a, trans_b, begin, end, 0, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+        }
+    }
+}
+
+// Single-threaded: the caller (the convolution) already runs one product per thread. Full
+// NR-wide column panels are read where they lie; a ragged last panel is packed zero-padded, so
+// no row is read past its N floats.
+void gemm_offset_rows(int M, int N, int K, const float* A, int lda, const float* B, const long* row_offset,
+                      float* C, int ldc) {
+    float* ap = tl_pack.get(tl_pack.a, static_cast<size_t>(std::min(MC, (M + MR - 1) / MR * MR)) * KC);
+    float* bp = tl_pack.get(tl_pack.b, static_cast<size_t>(NR) * KC);
+    const int full = N / NR * NR;
+    for (int k0 = 0; k0 < K; k0 += KC) {
+        const int kc = std::min(KC, K - k0);
+        const float beta = k0 == 0 ? 0.0f : 1.0f;
+        for (int k = 0; full < N && k < kc; ++k) {  // the ragged last panel
+            const float* src = B + row_offset[k0 + k] + full;
+            for (int c = 0; c < NR; ++c) bp[k * NR + c] = c < N - full ? src[c] : 0.0f;
+        }
+        for (int i0 = 0; i0 < M; i0 += MC) {
+            const int mc = std::min(MC, M - i0);
+            pack_a(false, A, lda, i0, k0, mc, kc, ap);
+            for (int q = 0; q < N; q += NR)
+                for (int p = 0; p < mc; p += MR) {
+                    float* c = C + static_cast<long>(i0 + p) * ldc + q;
+                    const int mr = std::min(MR, mc - p), nr = std::min(NR, N - q);
+                    if (q < full)
+                        micro_kernel(kc, ap + static_cast<long>(p) * kc, OffsetRows{B + q, row_offset + k0}, 1.0f, beta,
+                                     c, ldc, mr, nr);
+                    else
+                        micro_kernel(kc, ap + static_cast<long>(p) * kc, StridedRows{bp, NR}, 1.0f, beta, c, ldc, mr, nr);
+                }
         }
     }
 }
