@@ -1,5 +1,6 @@
-// tests/test_train_hard_negatives.cpp — hard-negative mining (apps/study/mine.h) and drawing the
-// mined negatives into minibatches (SamplerConfig::hard_share), on the tiny fixture dataset.
+// tests/test_train_hard_negatives.cpp — hard-example mining (apps/study/mine.h) and drawing the
+// mined examples into minibatches (SamplerConfig::hard_share and hard_positive_share), on the tiny
+// fixture dataset.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -7,9 +8,12 @@
 #include <set>
 #include <tuple>
 
+#include "apps/dataset/batch_sources.h"
+#include "apps/dataset/hard_negatives.h"
 #include "apps/dataset/patch_classes.h"
 #include "apps/dataset/sampler.h"
 #include "apps/study/mine.h"
+#include "engine/error.h"
 #include "nets/weights.h"
 #include "tests/test_data_fixture.h"
 
@@ -45,17 +49,77 @@ TEST_CASE("train: the negatives of a segmented image are its false MCs' pixels a
     r.mcs = label_components(pred, 20, 20);
     const std::vector<uint8_t> cls = patch_class_map(truth, 20, 20, 5);
     long long false_mcs = 0;
-    const std::vector<HardNegative> seg = segmentator_negatives(r, truth, cls, false_mcs);
+    const std::vector<HardExample> seg = segmentator_negatives(r, truth, cls, false_mcs);
     CHECK(false_mcs == 1);
     REQUIRE(seg.size() == 2);
-    for (const HardNegative& h : seg) {
+    for (const HardExample& h : seg) {
         CHECK(h.x == 14);
         CHECK(h.cls == kC4);
     }
     r.positive_at = {{0, 0}, {10, 10}};  // the first window holds the MC, the second none
-    const std::vector<HardNegative> det = detector_negatives(r, 5, cls);
+    const std::vector<HardExample> det = detector_negatives(r, 5, cls);
     REQUIRE(det.size() == 1);
     CHECK((det[0].x == 12 && det[0].y == 12 && det[0].cls == kC4));
+}
+
+TEST_CASE("train: the positives of a segmented image are the pixels of the true MCs it missed") {
+    // A 20x20 image, patch 5: true MCs at (4..5, 4) (found: a predicted MC overlaps it) and at
+    // (12, 12..13) (missed); a false MC at (16, 16).
+    SegmentResult r;
+    r.width = r.height = 20;
+    std::vector<uint8_t> truth(400, 0), pred(400, 0);
+    truth[4 * 20 + 4] = truth[4 * 20 + 5] = 1;
+    truth[12 * 20 + 12] = truth[13 * 20 + 12] = 1;
+    pred[4 * 20 + 5] = pred[16 * 20 + 16] = 1;
+    r.mcs = label_components(pred, 20, 20);
+    const std::vector<uint8_t> cls = patch_class_map(truth, 20, 20, 5);
+    long long missed = 0;
+    const std::vector<HardExample> pos = segmentator_positives(r, truth, cls, missed);
+    CHECK(missed == 1);
+    REQUIRE(pos.size() == 2);
+    for (const HardExample& h : pos) {
+        CHECK(h.x == 12);
+        CHECK(h.cls == kC1);
+    }
+}
+
+TEST_CASE("train: hard positives are stored apart and batches draw them at the stated share") {
+    const fs::path dir = test::make_fixture("minepos", 6);
+    const std::string db = (dir / "p.db").string();
+    PatchDbOptions popt;
+    popt.patch = 15;
+    build_patch_db(dir.string(), db, popt);
+    std::set<std::tuple<int, int, int>> chosen;
+    {
+        PatchSet plain(db, "train");
+        REQUIRE(plain.count(kC1) >= 3);
+        for (size_t i = 0; i < 3; ++i) {
+            const DbPatch& p = plain.at(kC1, i);
+            CHECK(add_hard_examples(db, plain.image(p.image).name, "segmentator", 1, {{p.x, p.y, kC1}}) == 1);
+            chosen.insert({p.image, p.x, p.y});
+        }
+    }
+    PatchSet set(db, "train", InputNorm::BreastZ, "segmentator");
+    CHECK(set.hard().empty());  // no negatives were stored
+    REQUIRE(set.hard_positives().size() == 3);
+    SamplerConfig cfg;
+    cfg.task = Task::Segmentator;
+    cfg.batch = 64;
+    cfg.hard_positive_share = 0.5;
+    Sampler sampler(set, cfg);
+    CHECK(sampler.hard_positives_per_batch() == 16);
+    Batch b;
+    sampler.next(b);
+    int from_hard = 0, positives = 0;
+    for (int i = 0; i < b.size; ++i) {
+        positives += b.y[i] == 1.0f;
+        from_hard += chosen.count({sampler.where(i).image, sampler.where(i).x, sampler.where(i).y}) > 0;
+    }
+    CHECK(positives == 32);
+    CHECK(from_hard >= 16);  // regular C1 draws may land on a chosen centre too
+    cfg.hard_share = 0.25;   // asks for hard negatives, and there are none
+    CHECK_THROWS_WITH_AS(Sampler(set, cfg), doctest::Contains("no hard negatives"), Error);
+    fs::remove_all(dir);
 }
 
 TEST_CASE("train: mining stores each false positive once, and batches draw them at the stated share") {
@@ -101,4 +165,18 @@ TEST_CASE("train: mining stores each false positive once, and batches draw them 
     CHECK(negatives == 32);
     CHECK(from_hard >= 16);  // regular C4 draws may land on a mined centre too
     fs::remove_all(dir);
+}
+
+TEST_CASE("train: a run's hard-example shares survive its checkpoint metadata") {
+    DataSpec d;
+    d.kind = "segmentator";
+    d.db = "p.db";
+    d.hard_share = 0.5;
+    d.hard_positive_share = 0.25;
+    std::map<std::string, std::string> meta = d.metadata();
+    const DataSpec back = DataSpec::from_metadata(meta, "checkpoint");
+    CHECK(back.hard_share == 0.5);
+    CHECK(back.hard_positive_share == 0.25);
+    meta["mcseg.hard_positive_share"] = "2";
+    CHECK_THROWS_WITH_AS(DataSpec::from_metadata(meta, "checkpoint"), doctest::Contains("mcseg.hard_positive_share"), Error);
 }

@@ -15,17 +15,18 @@ namespace {
 int run_mine(int argc, char** argv) {
     Args a(argc, argv, "mcseg mine --db FILE --detector FILE --segmentator FILE [--images K] [--round R]",
            "Run the whole-image pipeline on the training images of a patch database and store what it\n"
-           "gets wrong as hard negatives of the next training round: the pixels of every MC it finds\n"
-           "that overlaps no true MC (Segmentator) and the centres of its positive windows that hold no\n"
-           "MC (Detector). Train with them: mcseg train ... --hard-share 0.25 [--init best.safetensors].");
+           "gets wrong as hard examples of the next training round: the pixels of every MC it finds\n"
+           "that overlaps no true MC and of every true MC it misses (Segmentator), and the centres of its\n"
+           "positive windows that hold no MC (Detector). Train with them: mcseg train ... --hard-share 0.25\n"
+           "[--hard-positive-share 0.25] [--init best.safetensors].");
     a.option("--db", "FILE", "patch database made by mcseg patches");
     a.option("--detector", "FILE", "Detector weights");
     a.option("--segmentator", "FILE", "Segmentator weights");
     a.option("--device", "D", "cpu, cuda or auto", "auto");
     a.option("--split", "S", "split to mine: train (val would leak into model choice)", "train");
     a.option("--images", "K", "mine a seeded choice of K images (0: all)", "0");
-    a.option("--max-per-image", "K", "at most K negatives per image and network", "2000");
-    a.option("--round", "R", "mining round (stored with the negatives)", "1");
+    a.option("--max-per-image", "K", "at most K examples per image, kind and network", "2000");
+    a.option("--round", "R", "mining round (stored with the examples)", "1");
     a.option("--seed", "S", "seed of the choices", "1");
     if (a.parse()) return 0;
     MineOptions o;
@@ -45,13 +46,14 @@ int run_mine(int argc, char** argv) {
         bar->update(done);
     });
     if (bar) bar->finish();
-    std::printf("mine: %d images: %lld false MCs, %lld false Detector windows; added %lld Segmentator and %lld "
-                "Detector hard negatives (round %d) to %s\n",
-                s.images, s.false_mcs, s.false_windows, s.segmentator_added, s.detector_added, o.round, o.db.c_str());
+    std::printf("mine: %d images: %lld false MCs, %lld missed MCs, %lld false Detector windows; added %lld "
+                "Segmentator hard negatives, %lld hard positives and %lld Detector hard negatives (round %d) to %s\n",
+                s.images, s.false_mcs, s.missed_mcs, s.false_windows, s.segmentator_added, s.positives_added,
+                s.detector_added, o.round, o.db.c_str());
     return 0;
 }
 
-const RegisterCommand reg{{"mine", "store a trained pipeline's false positives as hard negatives for training", run_mine}};
+const RegisterCommand reg{{"mine", "store what a trained pipeline gets wrong as hard examples for training", run_mine}};
 
 }  // namespace
 }  // namespace mcseg

@@ -92,6 +92,7 @@ std::unique_ptr<Trainer> new_run(const Args& a, Device device, DataSpec& data) {
     data.quota = a.get("--quota");
     data.val_per_class = size_t(a.get_int("--val-per-class", 1, 100000000));
     data.hard_share = a.get_double("--hard-share", 0, 1);
+    data.hard_positive_share = a.get_double("--hard-positive-share", 0, 1);
     data.intensity_augment = a.get_flag("--intensity-augment");
     a.parsed("--net", parse_task);
     a.parsed("--quota", parse_quota);
@@ -130,6 +131,7 @@ int run_train(int argc, char** argv) {
     a.option("--quota", "Q", "class shares within each side of the balance, c1,c2,c3,c4", "1,1,1,1");
     a.option("--seed", "S", "seed of the initialisation, dropout and minibatches", "1");
     a.option("--hard-share", "F", "share of each batch's negatives drawn from the hard negatives (mcseg mine)", "0");
+    a.option("--hard-positive-share", "F", "share of each batch's positives drawn from the hard positives (mcseg mine)", "0");
     a.flag("--intensity-augment", "also resample, blur, rescale contrast and add noise to patches");
     a.option("--init", "FILE", "start from these weights (same architecture; fresh optimiser)", "-");
     if (a.parse()) return 0;

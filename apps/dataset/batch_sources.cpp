@@ -38,9 +38,24 @@ std::map<std::string, std::string> DataSpec::metadata() const {
     std::map<std::string, std::string> m{
         {"mcseg.kind", kind}, {"mcseg.db", db}, {"mcseg.quota", quota}, {"mcseg.val_per_class", std::to_string(val_per_class)}};
     if (hard_share > 0) m["mcseg.hard_share"] = cat(hard_share);
+    if (hard_positive_share > 0) m["mcseg.hard_positive_share"] = cat(hard_positive_share);
     if (intensity_augment) m["mcseg.intensity_augment"] = "1";
     return m;
 }
+
+namespace {
+
+// The share stored under key (0 when absent); an Error when it is not a number in [0, 1].
+double share_in(const std::map<std::string, std::string>& meta, const char* key) {
+    const auto it = meta.find(key);
+    if (it == meta.end()) return 0;
+    const nlohmann::json share = nlohmann::json::parse(it->second, nullptr, false);
+    if (!share.is_number() || !(share.get<double>() >= 0 && share.get<double>() <= 1))
+        fail(key, " is not a share in [0, 1]");
+    return share.get<double>();
+}
+
+}  // namespace
 
 DataSpec DataSpec::from_metadata(const std::map<std::string, std::string>& meta, const std::string& where) {
     DataSpec d;
@@ -55,12 +70,8 @@ DataSpec DataSpec::from_metadata(const std::map<std::string, std::string>& meta,
         const nlohmann::json count = nlohmann::json::parse(meta.at("mcseg.val_per_class"), nullptr, false);
         if (!count.is_number_unsigned() || count.get<uint64_t>() < 1) fail("mcseg.val_per_class is not a count");
         d.val_per_class = count.get<size_t>();
-        if (auto it = meta.find("mcseg.hard_share"); it != meta.end()) {
-            const nlohmann::json share = nlohmann::json::parse(it->second, nullptr, false);
-            if (!share.is_number() || !(share.get<double>() >= 0 && share.get<double>() <= 1))
-                fail("mcseg.hard_share is not a share in [0, 1]");
-            d.hard_share = share.get<double>();
-        }
+        d.hard_share = share_in(meta, "mcseg.hard_share");
+        d.hard_positive_share = share_in(meta, "mcseg.hard_positive_share");
     } catch (const Error& e) {
         fail("'", where, "': ", e.what());
     }
@@ -71,13 +82,15 @@ DataSpec DataSpec::from_metadata(const std::map<std::string, std::string>& meta,
 TrainResult train_on_db(Trainer& trainer, const DataSpec& data, TrainObserver& observer, const std::atomic<bool>* stop) {
     const Task task = parse_task(data.kind);
     const InputNorm input = parse_input_norm(trainer.network().config().input);
-    PatchSet train_set(data.db, "train", input, data.hard_share > 0 ? data.kind : ""), val_set(data.db, "val", input);
+    const bool hard = data.hard_share > 0 || data.hard_positive_share > 0;
+    PatchSet train_set(data.db, "train", input, hard ? data.kind : ""), val_set(data.db, "val", input);
     SamplerConfig sc;
     sc.task = task;
     sc.batch = trainer.config().batch;
     sc.quota = parse_quota(data.quota);
     sc.seed = trainer.config().seed;
     sc.hard_share = data.hard_share;
+    sc.hard_positive_share = data.hard_positive_share;
     sc.intensity_augment = data.intensity_augment;
     SamplerSource train_source(train_set, sc);
     EvalSetSource val_source(val_set, task, data.val_per_class);

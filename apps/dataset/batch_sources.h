@@ -51,9 +51,10 @@ struct DataSpec {
     std::string quota = "1,1,1,1";
     size_t val_per_class = 2000;
     double hard_share = 0;           // SamplerConfig::hard_share
+    double hard_positive_share = 0;  // SamplerConfig::hard_positive_share
     bool intensity_augment = false;  // SamplerConfig::intensity_augment
-    // mcseg.kind, mcseg.db, mcseg.quota, mcseg.val_per_class, and mcseg.hard_share and
-    // mcseg.intensity_augment when they are not the defaults.
+    // mcseg.kind, mcseg.db, mcseg.quota, mcseg.val_per_class, and mcseg.hard_share,
+    // mcseg.hard_positive_share and mcseg.intensity_augment when they are not the defaults.
     std::map<std::string, std::string> metadata() const;
     // An Error naming `where` (the checkpoint) when a value is missing or not what it must be.
     static DataSpec from_metadata(const std::map<std::string, std::string>& meta, const std::string& where);

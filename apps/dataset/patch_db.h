@@ -86,9 +86,9 @@ public:
     PerClass<std::vector<DbPatch>> patches(const std::string& split) const;
     // The median pixel spacing of a split's images (mm).
     double median_spacing(const std::string& split) const;
-    // Hard negatives of `task` ("detector" | "segmentator", dataset/hard_negatives.h) in those
-    // images, by class (C1 empty); none when the database has no such table.
-    PerClass<std::vector<DbPatch>> hard_negatives(const std::string& split, const std::string& task) const;
+    // Hard examples of `task` ("detector" | "segmentator", dataset/hard_negatives.h) in those
+    // images, by class (C1: the hard positives); none from a table the database does not have.
+    PerClass<std::vector<DbPatch>> hard_examples(const std::string& split, const std::string& task) const;
 
 private:
     std::string path_, dir_;

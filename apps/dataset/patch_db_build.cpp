@@ -47,6 +47,7 @@ const char* kSchemaSql[] = {
     " class INTEGER NOT NULL CHECK(class BETWEEN 1 AND 4), y INTEGER NOT NULL, x INTEGER NOT NULL,"
     " PRIMARY KEY(image_id, class, y, x)) WITHOUT ROWID",
     kHardNegativesSql,
+    kHardPositivesSql,
 };
 
 // What one image contributes, worked out outside the database lock.
@@ -132,7 +133,7 @@ void check_options(const PatchDbOptions& opt) {
 // A database file that holds tables of its own is another program's: adding ours would mix them.
 void check_ours(sqlite3* db, const std::string& db_path) {
     Stmt q(db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT IN "
-               "('meta', 'images', 'patches', 'hard_negatives')", db_path);
+               "('meta', 'images', 'patches', 'hard_negatives', 'hard_positives')", db_path);
     if (q.step())
         fail("'", db_path, "' is not a patch database (it holds a table '", q.str(0), "'); choose another --db");
 }

@@ -117,13 +117,20 @@ double PatchDbReader::median_spacing(const std::string& split) const {
     return s[s.size() / 2];
 }
 
-PerClass<std::vector<DbPatch>> PatchDbReader::hard_negatives(const std::string& split, const std::string& task) const {
-    Stmt table(db_, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'hard_negatives'", path_);
-    if (!table.step()) return {};
-    Stmt s(db_,
-           "SELECT h.image_id, h.class, h.y, h.x FROM hard_negatives h JOIN images i ON i.id = h.image_id"
-           " WHERE (i.split = ?1 OR ?1 = 'all') AND h.task = ?2",
-           path_);
+PerClass<std::vector<DbPatch>> PatchDbReader::hard_examples(const std::string& split, const std::string& task) const {
+    auto has = [&](const char* table) {
+        Stmt t(db_, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", path_);
+        t.bind(1, std::string(table));
+        return t.step();
+    };
+    std::string sql;
+    if (has("hard_negatives")) sql = "SELECT image_id, class, y, x, task FROM hard_negatives";
+    if (has("hard_positives"))
+        sql += std::string(sql.empty() ? "" : " UNION ALL ") + "SELECT image_id, 1 AS class, y, x, task FROM hard_positives";
+    if (sql.empty()) return {};
+    const std::string query = "SELECT h.image_id, h.class, h.y, h.x FROM (" + sql +
+                              ") h JOIN images i ON i.id = h.image_id WHERE (i.split = ?1 OR ?1 = 'all') AND h.task = ?2";
+    Stmt s(db_, query.c_str(), path_);
     s.bind(1, split).bind(2, task);
     return by_class(s, images(split), path_);
 }

@@ -51,9 +51,10 @@ PatchSet::PatchSet(const std::string& db_path, const std::string& split, InputNo
         images_ = db.images(split);
         patches_ = db.patches(split);
         if (!hard_task.empty()) {
-            const PerClass<std::vector<DbPatch>> hard = db.hard_negatives(split, hard_task);
+            const PerClass<std::vector<DbPatch>> hard = db.hard_examples(split, hard_task);
             for (int cls = kC2; cls <= kC4; ++cls)
                 for (const DbPatch& p : hard[cls]) hard_.push_back({uint8_t(cls), p});
+            hard_positives_ = hard[kC1];
         }
     }
     if (images_.empty()) fail("patch database '", db_path, "' has no images in split '", split, "'");
@@ -87,6 +88,7 @@ PatchSet::PatchSet(const std::string& db_path, const std::string& split, InputNo
     for (const auto& list : patches_)
         for (const DbPatch& p : list) check(p);
     for (const auto& [cls, p] : hard_) check(p);
+    for (const DbPatch& p : hard_positives_) check(p);
 }
 
 // Output (i, j), both in -h..h, reads the source at centre + i*a + j*b, with a and b the unit
@@ -133,9 +135,14 @@ Sampler::Sampler(const PatchSet& set, const SamplerConfig& cfg) : set_(set), cfg
     for (double q : cfg.quota)
         if (!(q >= 0)) fail("class quotas must be >= 0");
     if (!(cfg.hard_share >= 0 && cfg.hard_share < 1)) fail("the hard-negative share must be in [0, 1), got ", cfg.hard_share);
+    if (!(cfg.hard_positive_share >= 0 && cfg.hard_positive_share < 1))
+        fail("the hard-positive share must be in [0, 1), got ", cfg.hard_positive_share);
     if (cfg.hard_share > 0 && set.hard().empty())
         fail("split '", set.split(), "' has no hard negatives for this task (run mcseg mine first)");
+    if (cfg.hard_positive_share > 0 && set.hard_positives().empty())
+        fail("split '", set.split(), "' has no hard positives for this task (run mcseg mine first)");
     hard_per_batch_ = int(std::lround(cfg.hard_share * (cfg.batch / 2)));
+    hard_positives_per_batch_ = int(std::lround(cfg.hard_positive_share * (cfg.batch / 2)));
     for (int side = 0; side < 2; ++side) {  // 0: positives, 1: negatives
         const bool pos = side == 0;
         std::vector<int> classes;
@@ -149,8 +156,8 @@ Sampler::Sampler(const PatchSet& set, const SamplerConfig& cfg) : set_(set), cfg
         if (classes.empty())
             fail("split '", set.split(), "' has no ", pos ? "positive" : "negative", " patches for the ", task,
                  " (with the given quotas)");
-        // Largest-remainder apportionment of batch/2 (less the hard negatives) over the side's classes.
-        const int n = cfg.batch / 2 - (pos ? 0 : hard_per_batch_);
+        // Largest-remainder apportionment of batch/2 (less the hard examples) over the side's classes.
+        const int n = cfg.batch / 2 - (pos ? hard_positives_per_batch_ : hard_per_batch_);
         std::vector<std::pair<double, int>> rest;
         int given = 0;
         for (int c : classes) {
@@ -166,7 +173,7 @@ Sampler::Sampler(const PatchSet& set, const SamplerConfig& cfg) : set_(set), cfg
 
 namespace {
 
-constexpr uint8_t kHardSlot = 0xFF;  // a batch slot that takes a hard negative
+constexpr uint8_t kHardSlot = 0xFF, kHardPositiveSlot = 0xFE;  // batch slots that take hard examples
 
 // Second-difference noise of a patch (Immerkaer's kernel / 6, robust): the scale of its own
 // pixel noise, whatever the normalisation.
@@ -218,12 +225,16 @@ void Sampler::next(Batch& b) {
     for (int c = 1; c <= 4; ++c)
         for (int j = 0; j < per_class_[c]; ++j) b.cls[k++] = uint8_t(c);
     for (int j = 0; j < hard_per_batch_; ++j) b.cls[k++] = kHardSlot;
+    for (int j = 0; j < hard_positives_per_batch_; ++j) b.cls[k++] = kHardPositiveSlot;
     for (int i = B - 1; i > 0; --i) std::swap(b.cls[i], b.cls[below(rng.next_u32(), size_t(i) + 1)]);
     for (int i = 0; i < B; ++i) {
         if (b.cls[i] == kHardSlot) {
             const auto& [cls, p] = set_.hard()[below(rng.next_u32(), set_.hard().size())];
             b.cls[i] = cls;
             where_[i] = p;
+        } else if (b.cls[i] == kHardPositiveSlot) {
+            b.cls[i] = kC1;
+            where_[i] = set_.hard_positives()[below(rng.next_u32(), set_.hard_positives().size())];
         } else {
             where_[i] = set_.at(b.cls[i], below(rng.next_u32(), set_.count(b.cls[i])));
         }

@@ -39,7 +39,7 @@ bool is_positive(Task t, int cls);         // label of class cls (1..4) for the 
 class PatchSet {
 public:
     // input: the pixel normalisation (apps/imaging/normalise.h) of the network it feeds.
-    // hard_task: also load that task's hard negatives (dataset/hard_negatives.h); "" for none.
+    // hard_task: also load that task's hard examples (dataset/hard_negatives.h); "" for none.
     PatchSet(const std::string& db_path, const std::string& split, InputNorm input = InputNorm::BreastZ,
              const std::string& hard_task = "");
     int patch() const { return patch_; }
@@ -48,8 +48,9 @@ public:
     size_t image_count() const { return images_.size(); }
     const DbImage& image(size_t i) const { return images_[i]; }
     const DbPatch& at(int cls, size_t i) const { return patches_[cls][i]; }
-    // The hard negatives loaded, all classes pooled (class, centre).
+    // The hard negatives loaded, all classes pooled (class, centre), and the hard positives.
     const std::vector<std::pair<uint8_t, DbPatch>>& hard() const { return hard_; }
+    const std::vector<DbPatch>& hard_positives() const { return hard_positives_; }
     // The normalised patch centred on p, after rotation by rot*90 degrees (counter-clockwise) and
     // an optional left-right mirror applied first, sampled every `zoom` pixels (1: the pixels
     // themselves; otherwise bilinear, edges repeated); out has patch*patch floats.
@@ -62,6 +63,7 @@ private:
     std::vector<std::unique_ptr<uint16_t[]>> pixels_;  // on transparent huge pages where possible
     PerClass<std::vector<DbPatch>> patches_;
     std::vector<std::pair<uint8_t, DbPatch>> hard_;
+    std::vector<DbPatch> hard_positives_;
 };
 
 struct SamplerConfig {
@@ -74,8 +76,8 @@ struct SamplerConfig {
     // patch's own pixel noise (a robust estimate from its second differences).
     bool intensity_augment = false;
     // Share of each batch's negatives drawn from the set's hard negatives (uniformly, all classes
-    // pooled); 0 = none. The rest follow the quota.
-    double hard_share = 0;
+    // pooled), and of its positives from the hard positives; 0 = none. The rest follow the quota.
+    double hard_share = 0, hard_positive_share = 0;
     uint64_t seed = 1;
 };
 
@@ -87,15 +89,16 @@ public:
     // Image and centre of sample i of the batch next() made last.
     const DbPatch& where(size_t i) const { return where_[i]; }
     uint64_t step() const { return step_; }
-    // Samples per class in every batch, besides the hard negatives.
+    // Samples per class in every batch, besides the hard examples.
     const PerClass<int>& per_class() const { return per_class_; }
     int hard_per_batch() const { return hard_per_batch_; }
+    int hard_positives_per_batch() const { return hard_positives_per_batch_; }
 
 private:
     const PatchSet& set_;
     SamplerConfig cfg_;
     PerClass<int> per_class_{};
-    int hard_per_batch_ = 0;
+    int hard_per_batch_ = 0, hard_positives_per_batch_ = 0;
     uint64_t step_ = 0;
     std::vector<DbPatch> where_;
 };

@@ -30,24 +30,24 @@ std::vector<DbImage> chosen_images(const MineOptions& opt) {
 }
 
 // At most k of the list, a seeded uniform choice, in raster order.
-void keep_at_most(std::vector<HardNegative>& list, size_t k, Rng& rng) {
+void keep_at_most(std::vector<HardExample>& list, size_t k, Rng& rng) {
     if (list.size() <= k) return;
     for (size_t i = 0; i < k; ++i) std::swap(list[i], list[i + size_t(rng.uniform() * double(list.size() - i))]);
     list.resize(k);
-    std::sort(list.begin(), list.end(), [](const HardNegative& a, const HardNegative& b) {
+    std::sort(list.begin(), list.end(), [](const HardExample& a, const HardExample& b) {
         return a.y != b.y ? a.y < b.y : a.x < b.x;
     });
 }
 
 }  // namespace
 
-std::vector<HardNegative> segmentator_negatives(const SegmentResult& r, const std::vector<uint8_t>& truth,
+std::vector<HardExample> segmentator_negatives(const SegmentResult& r, const std::vector<uint8_t>& truth,
                                           const std::vector<uint8_t>& cls, long long& false_mcs) {
     std::vector<bool> hits(r.mcs.components.size() + 1, false);
     for (size_t i = 0; i < truth.size(); ++i)
         if (truth[i] && r.mcs.labels[i]) hits[size_t(r.mcs.labels[i])] = true;
     for (size_t k = 1; k < hits.size(); ++k) false_mcs += !hits[k];
-    std::vector<HardNegative> out;
+    std::vector<HardExample> out;
     for (size_t i = 0; i < truth.size(); ++i) {
         const int label = r.mcs.labels[i];
         if (label && !hits[size_t(label)] && cls[i] >= kC2)
@@ -56,8 +56,22 @@ std::vector<HardNegative> segmentator_negatives(const SegmentResult& r, const st
     return out;
 }
 
-std::vector<HardNegative> detector_negatives(const SegmentResult& r, int n, const std::vector<uint8_t>& cls) {
-    std::vector<HardNegative> out;
+std::vector<HardExample> segmentator_positives(const SegmentResult& r, const std::vector<uint8_t>& truth,
+                                               const std::vector<uint8_t>& cls, long long& missed_mcs) {
+    const Labeling t = label_components(truth, r.width, r.height);
+    std::vector<bool> found(t.components.size() + 1, false);
+    for (size_t i = 0; i < truth.size(); ++i)
+        if (t.labels[i] && r.mcs.labels[i]) found[size_t(t.labels[i])] = true;
+    for (size_t k = 1; k < found.size(); ++k) missed_mcs += !found[k];
+    std::vector<HardExample> out;
+    for (size_t i = 0; i < truth.size(); ++i)
+        if (t.labels[i] && !found[size_t(t.labels[i])] && cls[i] == kC1)
+            out.push_back({int(i % size_t(r.width)), int(i / size_t(r.width)), kC1});
+    return out;
+}
+
+std::vector<HardExample> detector_negatives(const SegmentResult& r, int n, const std::vector<uint8_t>& cls) {
+    std::vector<HardExample> out;
     for (const auto& [x0, y0] : r.positive_at) {
         const int x = x0 + n / 2, y = y0 + n / 2;
         if (cls[size_t(y) * r.width + x] == kC4) out.push_back({x, y, kC4});
@@ -79,13 +93,16 @@ MineSummary mine_hard_negatives(const MineOptions& opt, const std::function<void
         SegmentResult r = segment_mammogram(img, det, seg, opt.segment);
         const std::vector<uint8_t> cls = patch_class_map(truth, img.width, img.height, n, &r.breast);
         Rng rng(derive_key(opt.seed, streams::kMineChoice), derive_key(uint64_t(opt.round), uint64_t(d.id)));
-        std::vector<HardNegative> mcs = segmentator_negatives(r, truth, cls, sum.false_mcs);
-        std::vector<HardNegative> windows = detector_negatives(r, n, cls);
+        std::vector<HardExample> mcs = segmentator_negatives(r, truth, cls, sum.false_mcs);
+        std::vector<HardExample> missed = segmentator_positives(r, truth, cls, sum.missed_mcs);
+        std::vector<HardExample> windows = detector_negatives(r, n, cls);
         sum.false_windows += (long long)windows.size();
         keep_at_most(mcs, size_t(opt.max_per_image), rng);
+        keep_at_most(missed, size_t(opt.max_per_image), rng);
         keep_at_most(windows, size_t(opt.max_per_image), rng);
-        sum.segmentator_added += add_hard_negatives(opt.db, d.name, "segmentator", opt.round, mcs);
-        sum.detector_added += add_hard_negatives(opt.db, d.name, "detector", opt.round, windows);
+        sum.segmentator_added += add_hard_examples(opt.db, d.name, "segmentator", opt.round, mcs);
+        sum.positives_added += add_hard_examples(opt.db, d.name, "segmentator", opt.round, missed);
+        sum.detector_added += add_hard_examples(opt.db, d.name, "detector", opt.round, windows);
         ++sum.images;
         if (progress) progress(sum.images, int(images.size()));
     }

@@ -18,7 +18,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             db.images(split);
             db.patches(split);
             db.median_spacing(split);
-            db.hard_negatives(split, "detector");
+            db.hard_examples(split, "detector");
         }
     } catch (const mcseg::Error&) {
     }

@@ -91,7 +91,7 @@ void patch_db_seeds(const fs::path& dir) {
     opt.max_c3 = opt.max_c4 = 3;
     const std::string db = (dir / "patches.db").string();
     build_patch_db(images.string(), db, opt);
-    add_hard_negatives(db, "img_1", "detector", 1, {{50, 40, 4}, {60, 70, 4}});
+    add_hard_examples(db, "img_1", "detector", 1, {{50, 40, 4}, {60, 70, 4}});
     fs::remove_all(images);
 }
 
