@@ -25,10 +25,12 @@ enum class Device : uint8_t { CPU = 0, CUDA = 1 };
 
 const char* device_name(Device d);  // "cpu" or "cuda"
 
-// 3×3 convolution, stride 1, zero padding `pad` (1 = "same", 0 = "valid"), with bias.
+// 3×3 convolution, stride 1, zero padding `pad` (1 = "same", 0 = "valid"), with bias; with relu
+// set, the forward pass writes max(0, ·) of it (a conv layer and its ReLU in one pass).
 //   x [n, c_in, h, w]   weight [c_out, c_in, 3, 3]   bias [c_out]   y [n, c_out, h_out, w_out]
 struct Conv3x3Shape {
     int n, c_in, h, w, c_out, pad;
+    bool relu = false;
     int h_out() const { return h + 2 * pad - 2; }
     int w_out() const { return w + 2 * pad - 2; }
 };

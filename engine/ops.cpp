@@ -30,25 +30,35 @@ void same_device(const Tensor& a, const Tensor& b, const char* op) {
 
 }  // namespace
 
-Tensor conv3x3(const Tensor& x, const Tensor& weight, const Tensor& bias, int pad) {
-    need_rank(x, 4, "conv3x3", "input");
-    need_rank(weight, 4, "conv3x3", "weight");
-    need_rank(bias, 1, "conv3x3", "bias");
-    same_device(x, weight, "conv3x3");
-    same_device(x, bias, "conv3x3");
-    if (pad != 0 && pad != 1) fail("conv3x3: pad must be 0 (valid) or 1 (same), got ", pad);
-    Conv3x3Shape s{x.dim(0), x.dim(1), x.dim(2), x.dim(3), weight.dim(0), pad};
+namespace {
+
+// conv3x3 and conv3x3_relu: y = conv(x) + bias, through max(0, ·) when relu. The backward of the
+// fused form first passes dy through the ReLU's mask (where y > 0), then runs the convolution's.
+Tensor conv3x3_op(const Tensor& x, const Tensor& weight, const Tensor& bias, int pad, bool relu) {
+    const char* name = relu ? "conv3x3_relu" : "conv3x3";
+    need_rank(x, 4, name, "input");
+    need_rank(weight, 4, name, "weight");
+    need_rank(bias, 1, name, "bias");
+    same_device(x, weight, name);
+    same_device(x, bias, name);
+    if (pad != 0 && pad != 1) fail(name, ": pad must be 0 (valid) or 1 (same), got ", pad);
+    Conv3x3Shape s{x.dim(0), x.dim(1), x.dim(2), x.dim(3), weight.dim(0), pad, relu};
     if (weight.shape() != std::vector<int>{s.c_out, s.c_in, 3, 3} || bias.dim(0) != s.c_out)
-        fail("conv3x3: input ", shape_str(x.shape()), " needs weight [c_out, ", s.c_in,
+        fail(name, ": input ", shape_str(x.shape()), " needs weight [c_out, ", s.c_in,
              ", 3, 3] and bias [c_out], got weight ", shape_str(weight.shape()), " and bias ",
              shape_str(bias.shape()));
     if (s.h_out() < 1 || s.w_out() < 1)
-        fail("conv3x3: input ", shape_str(x.shape()), " is too small for a 3x3 kernel with pad ", pad);
+        fail(name, ": input ", shape_str(x.shape()), " is too small for a 3x3 kernel with pad ", pad);
 
     Tensor y = Tensor::empty({s.n, s.c_out, s.h_out(), s.w_out()}, x.device());
     x.backend().conv3x3_forward(s, x.data(), weight.data(), bias.data(), y.data());
-    record(y, "conv3x3", {x, weight, bias}, [x, weight, s](const Tensor&, const Tensor& dy) {
-        Backend& b = dy.backend();
+    record(y, name, {x, weight, bias}, [x, weight, s](const Tensor& out, const Tensor& dy_out) {
+        Backend& b = dy_out.backend();
+        Tensor dy = dy_out;
+        if (s.relu) {
+            dy = Tensor::empty(out.shape(), out.device());
+            b.relu_backward(out.data(), dy_out.data(), dy.data(), dy.numel());
+        }
         std::vector<Tensor> g(3);
         if (x.requires_grad()) {
             g[0] = Tensor::empty(x.shape(), x.device());
@@ -62,6 +72,16 @@ Tensor conv3x3(const Tensor& x, const Tensor& weight, const Tensor& bias, int pa
         return g;
     });
     return y;
+}
+
+}  // namespace
+
+Tensor conv3x3(const Tensor& x, const Tensor& weight, const Tensor& bias, int pad) {
+    return conv3x3_op(x, weight, bias, pad, false);
+}
+
+Tensor conv3x3_relu(const Tensor& x, const Tensor& weight, const Tensor& bias, int pad) {
+    return conv3x3_op(x, weight, bias, pad, true);
 }
 
 Tensor maxpool2x2(const Tensor& x) {

@@ -14,6 +14,8 @@ namespace mcseg::ops {
 // 3×3 convolution, stride 1. x [n, c_in, h, w], weight [c_out, c_in, 3, 3], bias [c_out];
 // pad 1 = "same", pad 0 = "valid".
 Tensor conv3x3(const Tensor& x, const Tensor& weight, const Tensor& bias, int pad);
+// relu(conv3x3(x, weight, bias, pad)) in one pass over the output (inference's folded layers).
+Tensor conv3x3_relu(const Tensor& x, const Tensor& weight, const Tensor& bias, int pad);
 
 // 2×2 max-pool, stride 2; odd sizes floor (7 -> 3).
 Tensor maxpool2x2(const Tensor& x);

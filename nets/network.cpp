@@ -158,13 +158,13 @@ Tensor Network::trunk(const Tensor& x, bool training) {
         fail("network: input ", shape_str(x.shape()), " is too small for the conv trunk");
     const int pad = cfg_.same ? 1 : 0;
     // In eval mode with no tape to record (inference), each batch norm is folded into its conv:
-    // the same outputs up to rounding, without the batch norm's pass over the maps.
+    // the same outputs up to rounding, without the batch norm's and the ReLU's passes over the maps.
     const bool fold = !training && !grad_enabled();
     Tensor h = x;
     for (int k = 0; k < NetConfig::kConvLayers; ++k) {
         if (fold) {
             const auto [w, b] = folded_conv(k);
-            h = ops::relu(ops::conv3x3(h, w, b, pad));
+            h = ops::conv3x3_relu(h, w, b, pad);
         } else {
             h = ops::relu(bn(bn_[k], ops::conv3x3(h, conv_[k].weight, conv_[k].bias, pad), training));
         }

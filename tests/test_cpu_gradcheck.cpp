@@ -37,6 +37,28 @@ TEST_CASE("cpu: conv3x3 gradcheck, valid padding") {
     check_conv(2, 1, 3, 3, 2, 0);  // output 1×1
 }
 
+TEST_CASE("cpu: conv3x3_relu is relu(conv3x3), forward and backward, and passes gradcheck") {
+    for (int pad : {0, 1}) {
+        CAPTURE(pad);
+        std::vector<Tensor> in{randn({2, 3, 7, 6}, 21), randn({4, 3, 3, 3}, 22, 0.5f), randn({4}, 23)};
+        for (Tensor& t : in) t.set_requires_grad(true);
+        auto fused = [pad](const std::vector<Tensor>& v) { return ops::conv3x3_relu(v[0], v[1], v[2], pad); };
+        auto composed = [pad](const std::vector<Tensor>& v) { return ops::relu(ops::conv3x3(v[0], v[1], v[2], pad)); };
+        std::vector<std::vector<float>> got, want;
+        for (int k = 0; k < 2; ++k) {
+            for (Tensor& t : in) t.zero_grad();
+            Tensor y = k == 0 ? fused(in) : composed(in);
+            const int m = static_cast<int>(y.numel());  // loss: a random weighting of y, as gradcheck's
+            ops::linear(y.reshape({1, m}), randn({1, m}, 24), Tensor::zeros({1})).reshape({1}).backward();
+            std::vector<std::vector<float>>& out = k == 0 ? got : want;
+            out.push_back(y.to_host());
+            for (Tensor& t : in) out.push_back(t.grad().to_host());
+        }
+        CHECK(got == want);
+        CHECK(gradcheck(fused, {randn({1, 2, 6, 5}, 25), randn({3, 2, 3, 3}, 26, 0.5f), randn({3}, 27)}) <= 1.0);
+    }
+}
+
 TEST_CASE("cpu: conv3x3 forward matches a direct convolution") {
     Tensor x = randn({2, 3, 5, 6}, 4), w = randn({4, 3, 3, 3}, 5), b = randn({4}, 6);
     for (int pad : {0, 1}) {

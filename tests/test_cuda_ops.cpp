@@ -55,6 +55,12 @@ void check_conv(const Conv3x3Shape& s) {
         cpu_backend().conv3x3_forward(s, x.cpu(), w.cpu(), b.cpu(), y.cpu());
         cuda_under_test().conv3x3_forward(s, x.gpu(), w.gpu(), b.gpu(), y.gpu());
         expect_close("conv3x3_forward", y, 1e-4f, 1e-4f);
+        Pair yr(ny);
+        Conv3x3Shape fused = s;
+        fused.relu = true;
+        cpu_backend().conv3x3_forward(fused, x.cpu(), w.cpu(), b.cpu(), yr.cpu());
+        cuda_under_test().conv3x3_forward(fused, x.gpu(), w.gpu(), b.gpu(), yr.gpu());
+        expect_close("conv3x3_forward with relu", yr, 1e-4f, 1e-4f);
         cpu_backend().conv3x3_backward_input(s, dy.cpu(), w.cpu(), dx.cpu());
         cuda_under_test().conv3x3_backward_input(s, dy.gpu(), w.gpu(), dx.gpu());
         expect_close("conv3x3_backward_input", dx, 1e-4f, 1e-4f);

@@ -74,7 +74,7 @@ PhaseTrunk phase_trunk(const std::vector<std::pair<Tensor, Tensor>>& convs, int 
     Tensor h = tile;
     for (int k = 0, level = 0; k < NetConfig::kConvLayers; ++k) {
         const int c_in = h.dim(1);
-        h = ops::relu(ops::conv3x3(h, convs[k].first, convs[k].second, pad));
+        h = ops::conv3x3_relu(h, convs[k].first, convs[k].second, pad);
         *flops += 18.0 * c_in * double(h.numel());
         if (!NetConfig::pooled_after(k)) continue;
         std::vector<std::array<int, 3>> take;  // (image, a, b) of each phase kept

@@ -107,7 +107,8 @@ void image_to_col(const Conv3x3Shape& s, const float* x, const Scratch& b) {
 // of a copy 9× the input's size. The shift only holds
 // if output pixels are numbered with the plane's row width wp = w_out + 2: the product computes
 // a "wide" output [c_out, rows·wp] whose last two columns of each row straddle the plane's border
-// and are dropped when the valid ones are copied into y with the bias added.
+// and are dropped when the valid ones are copied into y with the bias added (and the ReLU taken
+// when the shape asks for it).
 // The work is cut into chunks of output rows whose input and wide output stay in the core's L2
 // cache (kChunkFloats); an image that fits kWholeImageFloats is one chunk (a batch of patches
 // has images enough for the threads). The (image, chunk) pairs are spread over the threads
@@ -160,7 +161,10 @@ void implicit_conv(const Conv3x3Shape& s, const float* x, const float* weight, c
                 for (int oy = oy0; oy < oy1; ++oy) {
                     const float* in = wide.data() + static_cast<long>(co) * n + static_cast<long>(oy - oy0) * wp;
                     float* out = y + (static_cast<long>(i) * s.c_out + co) * P + static_cast<long>(oy) * wo;
-                    for (int ox = 0; ox < wo; ++ox) out[ox] = in[ox] + bias[co];
+                    if (s.relu)
+                        for (int ox = 0; ox < wo; ++ox) out[ox] = std::max(in[ox] + bias[co], 0.0f);
+                    else
+                        for (int ox = 0; ox < wo; ++ox) out[ox] = in[ox] + bias[co];
                 }
         }
     }

@@ -68,7 +68,8 @@ void gemm(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const fl
 // ---- conv3x3 ----------------------------------------------------------------------------------
 
 // y[i, co, oy, ox] = bias[co] + Σ_{ci, ky, kx} weight[co, ci, ky, kx] · x[i, ci, oy+ky-pad, ox+kx-pad]
-// with x = 0 outside the image (zero padding: pad 1 keeps the size, pad 0 shrinks it by 2).
+// with x = 0 outside the image (zero padding: pad 1 keeps the size, pad 0 shrinks it by 2);
+// max(0, ·) of it when s.relu.
 void conv3x3_forward(const Conv3x3Shape& s, const float* x, const float* weight, const float* bias,
                      float* y) {
     for (int i = 0; i < s.n; ++i)
@@ -81,7 +82,7 @@ void conv3x3_forward(const Conv3x3Shape& s, const float* x, const float* weight,
                             for (int kx = 0; kx < 3; ++kx)
                                 sum += weight[at(co, ci, ky, kx, s.c_in, 3, 3)] *
                                        value_or_zero(x, i, ci, oy + ky - s.pad, ox + kx - s.pad, s.c_in, s.h, s.w);
-                    y[at(i, co, oy, ox, s.c_out, s.h_out(), s.w_out())] = static_cast<float>(sum);
+                    y[at(i, co, oy, ox, s.c_out, s.h_out(), s.w_out())] = static_cast<float>(s.relu && sum < 0 ? 0.0 : sum);
                 }
 }
 

@@ -37,7 +37,8 @@ constexpr int kOutPerBlock = 8;      // output channels per block
 
 struct ConvGeometry {
     int in_c, in_h, in_w, out_c, out_h, out_w;
-    int offset;  // input coordinate = output coordinate + offset + kernel tap
+    int offset;         // input coordinate = output coordinate + offset + kernel tap
+    bool relu = false;  // write max(0, ·)
 };
 
 // kInPerStage input channels are staged per barrier pair: 4, or 1 for inputs with fewer
@@ -93,9 +94,10 @@ __global__ void __launch_bounds__(kTileThreads) conv3x3_tiled_kernel(ConvGeometr
         if (oy >= g.out_h) break;
         for (int j = 0; j < kOutPerBlock; ++j) {
             int o = o0 + j;
-            if (o < g.out_c)
-                out[((image * g.out_c + o) * g.out_h + oy) * g.out_w + ox] =
-                    acc[p][j] + (bias ? bias[o] : 0.0f);
+            if (o < g.out_c) {
+                const float v = acc[p][j] + (bias ? bias[o] : 0.0f);
+                out[((image * g.out_c + o) * g.out_h + oy) * g.out_w + ox] = g.relu ? fmaxf(v, 0.0f) : v;
+            }
         }
     }
 }
@@ -188,7 +190,7 @@ __global__ void conv3x3_wgrad_finalize_kernel(int S, int c_out, size_t weights,
 
 void conv3x3_forward(cudaStream_t st, const Conv3x3Shape& s, const float* x, const float* w,
                      const float* b, float* y) {
-    ConvGeometry g{s.c_in, s.h, s.w, s.c_out, s.h_out(), s.w_out(), -s.pad};
+    ConvGeometry g{s.c_in, s.h, s.w, s.c_out, s.h_out(), s.w_out(), -s.pad, s.relu};
     launch_tiled(st, s.n, g, false, x, w, b, y);
 }
 
