@@ -239,13 +239,18 @@ void check_layer_vectors(const std::string& file, const LayerRun& run) {
 
 // ---- the reference against PyTorch's vectors -----------------------------------------------------
 
-TEST_CASE("reference: conv3x3 matches PyTorch's vectors (y, dx, dweight, dbias)") {
+TEST_CASE("reference: conv3x3 (and with its ReLU) matches PyTorch's vectors (y, dx, dweight, dbias)") {
     check_layer_vectors("ops_conv3x3.safetensors", [](const SafeTensorsFile& f, const std::string& p, LayerCase& c) {
         const Conv3x3Shape s{c.x.dim(0), c.x.dim(1), c.x.dim(2), c.x.dim(3), c.w.dim(0),
-                             static_cast<int>(f.tensor(p + "pad").item())};
+                             static_cast<int>(f.tensor(p + "pad").item()), f.tensor(p + "relu").item() != 0};
         reference::conv3x3_forward(s, c.x.data(), c.w.data(), c.b.data(), c.y.data());
-        reference::conv3x3_backward_input(s, c.dy.data(), c.w.data(), c.dx.data());
-        reference::conv3x3_backward_weight(s, c.x.data(), c.dy.data(), c.dw.data(), c.db.data());
+        Tensor dy = c.dy;
+        if (s.relu) {  // the backward of the fused form: dy through the ReLU's mask first (engine/ops.cpp)
+            dy = output_like(c.dy);
+            reference::relu_backward(c.y.data(), c.dy.data(), dy.data(), dy.numel());
+        }
+        reference::conv3x3_backward_input(s, dy.data(), c.w.data(), c.dx.data());
+        reference::conv3x3_backward_weight(s, c.x.data(), dy.data(), c.dw.data(), c.db.data());
     });
 }
 

@@ -23,14 +23,15 @@ const Tolerance kExact{0.0, 0.0};   // ops that only select or scale exactly
 
 }  // namespace
 
-TEST_CASE("reference: conv3x3 same/valid, odd/even, batch 1..3, forward and backward") {
+TEST_CASE("reference: conv3x3 and conv3x3_relu same/valid, odd/even, batch 1..3, forward and backward") {
     const SafeTensorsFile f = load_reference("ops_conv3x3.safetensors");
-    for (const char* c : {"same_odd_b1", "same_even_b2", "valid_odd_b3", "valid_even_b1", "same_width32_b2", "same_1ch_b2"}) {
+    for (const char* c : {"same_odd_b1", "same_even_b2", "valid_odd_b3", "valid_even_b1", "same_width32_b2", "same_1ch_b2",
+                          "relu_same_b2", "relu_valid_b1"}) {
         const std::string p = std::string(c) + ".";
         CAPTURE(c);
         Tensor x = leaf(f.tensor(p + "x")), w = leaf(f.tensor(p + "weight")), b = leaf(f.tensor(p + "bias"));
         const int pad = static_cast<int>(f.tensor(p + "pad").item());
-        Tensor y = ops::conv3x3(x, w, b, pad);
+        Tensor y = f.tensor(p + "relu").item() != 0 ? ops::conv3x3_relu(x, w, b, pad) : ops::conv3x3(x, w, b, pad);
         check_close(p + "y", y, f.tensor(p + "y"), kSum);
         weighted_sum(y, f.tensor(p + "dy")).backward();
         check_close(p + "dx", x.grad(), f.tensor(p + "dx"), kSum);

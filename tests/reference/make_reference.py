@@ -149,23 +149,30 @@ def forward_backward(fn, inputs, dy_seed):
 # ----------------------------------------------------------------------------- single ops
 
 def make_conv3x3():
-    cases = [  # name, x shape, c_out, pad
-        ("same_odd_b1", (1, 3, 7, 7), 4, 1),
-        ("same_even_b2", (2, 2, 6, 8), 3, 1),
-        ("valid_odd_b3", (3, 2, 9, 7), 5, 0),
-        ("valid_even_b1", (1, 3, 8, 8), 2, 0),
-        ("same_width32_b2", (2, 32, 7, 7), 32, 1),  # the network's channel count (im2col K = 288)
-        ("same_1ch_b2", (2, 1, 9, 9), 32, 1),       # conv1's single input channel
+    cases = [  # name, x shape, c_out, pad, relu (ops::conv3x3_relu: the ReLU taken in the same pass)
+        ("same_odd_b1", (1, 3, 7, 7), 4, 1, False),
+        ("same_even_b2", (2, 2, 6, 8), 3, 1, False),
+        ("valid_odd_b3", (3, 2, 9, 7), 5, 0, False),
+        ("valid_even_b1", (1, 3, 8, 8), 2, 0, False),
+        ("same_width32_b2", (2, 32, 7, 7), 32, 1, False),  # the network's channel count (im2col K = 288)
+        ("same_1ch_b2", (2, 1, 9, 9), 32, 1, False),       # conv1's single input channel
+        ("relu_same_b2", (2, 3, 7, 6), 4, 1, True),
+        ("relu_valid_b1", (1, 32, 8, 8), 32, 0, True),
     ]
     out = []
-    for i, (name, xs, co, pad) in enumerate(cases):
+    for i, (name, xs, co, pad, relu) in enumerate(cases):
         x = randn(xs, 100 + i)
         w = randn((co, xs[1], 3, 3), 200 + i, (2.0 / (9 * xs[1])) ** 0.5)
         b = randn((co,), 300 + i, 0.1)
-        y, dy, (dx, dw, db) = forward_backward(lambda x, w, b: F.conv2d(x, w, b, padding=pad), [x, w, b], 400 + i)
+
+        def conv(x, w, b):
+            y = F.conv2d(x, w, b, padding=pad)
+            return F.relu(y) if relu else y
+        y, dy, (dx, dw, db) = forward_backward(conv, [x, w, b], 400 + i)
         out += [(f"{name}.{k}", v) for k, v in
-                [("x", x), ("weight", w), ("bias", b), ("pad", torch.tensor([float(pad)])), ("y", y),
-                 ("dy", dy), ("dx", dx), ("dweight", dw), ("dbias", db)]]
+                [("x", x), ("weight", w), ("bias", b), ("pad", torch.tensor([float(pad)])),
+                 ("relu", torch.tensor([float(relu)])), ("y", y), ("dy", dy), ("dx", dx), ("dweight", dw),
+                 ("dbias", db)]]
     return out
 
 
