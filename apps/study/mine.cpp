@@ -39,34 +39,36 @@ void keep_at_most(std::vector<HardExample>& list, size_t k, Rng& rng) {
     });
 }
 
+// The pixels (raster indices) of the components of `a` that no non-zero pixel of `other`
+// overlaps: a predicted MC no true MC touches, or a true MC no predicted MC touches. `unmatched`
+// counts those components.
+template <class Mask>
+std::vector<size_t> unmatched_pixels(const Labeling& a, const std::vector<Mask>& other, long long& unmatched) {
+    std::vector<bool> hit(a.components.size() + 1, false);
+    for (size_t i = 0; i < a.labels.size(); ++i)
+        if (a.labels[i] && other[i]) hit[size_t(a.labels[i])] = true;
+    for (size_t k = 1; k < hit.size(); ++k) unmatched += !hit[k];
+    std::vector<size_t> out;
+    for (size_t i = 0; i < a.labels.size(); ++i)
+        if (a.labels[i] && !hit[size_t(a.labels[i])]) out.push_back(i);
+    return out;
+}
+
 }  // namespace
 
 std::vector<HardExample> segmentator_negatives(const SegmentResult& r, const std::vector<uint8_t>& truth,
-                                          const std::vector<uint8_t>& cls, long long& false_mcs) {
-    std::vector<bool> hits(r.mcs.components.size() + 1, false);
-    for (size_t i = 0; i < truth.size(); ++i)
-        if (truth[i] && r.mcs.labels[i]) hits[size_t(r.mcs.labels[i])] = true;
-    for (size_t k = 1; k < hits.size(); ++k) false_mcs += !hits[k];
+                                               const std::vector<uint8_t>& cls, long long& false_mcs) {
     std::vector<HardExample> out;
-    for (size_t i = 0; i < truth.size(); ++i) {
-        const int label = r.mcs.labels[i];
-        if (label && !hits[size_t(label)] && cls[i] >= kC2)
-            out.push_back({int(i % size_t(r.width)), int(i / size_t(r.width)), cls[i]});
-    }
+    for (size_t i : unmatched_pixels(r.mcs, truth, false_mcs))
+        if (cls[i] >= kC2) out.push_back({int(i % size_t(r.width)), int(i / size_t(r.width)), cls[i]});
     return out;
 }
 
 std::vector<HardExample> segmentator_positives(const SegmentResult& r, const std::vector<uint8_t>& truth,
                                                const std::vector<uint8_t>& cls, long long& missed_mcs) {
-    const Labeling t = label_components(truth, r.width, r.height);
-    std::vector<bool> found(t.components.size() + 1, false);
-    for (size_t i = 0; i < truth.size(); ++i)
-        if (t.labels[i] && r.mcs.labels[i]) found[size_t(t.labels[i])] = true;
-    for (size_t k = 1; k < found.size(); ++k) missed_mcs += !found[k];
     std::vector<HardExample> out;
-    for (size_t i = 0; i < truth.size(); ++i)
-        if (t.labels[i] && !found[size_t(t.labels[i])] && cls[i] == kC1)
-            out.push_back({int(i % size_t(r.width)), int(i / size_t(r.width)), kC1});
+    for (size_t i : unmatched_pixels(label_components(truth, r.width, r.height), r.mcs.labels, missed_mcs))
+        if (cls[i] == kC1) out.push_back({int(i % size_t(r.width)), int(i / size_t(r.width)), kC1});
     return out;
 }
 
