@@ -32,21 +32,6 @@
 namespace mcseg {
 namespace {
 
-// The conv layers of cfg at batch n, in order: their shapes as the backend sees them.
-std::vector<Conv3x3Shape> conv_layers(const NetConfig& cfg, int n) {
-    std::vector<Conv3x3Shape> layers;
-    const int pad = cfg.same ? 1 : 0;
-    int side = cfg.patch;
-    for (int k = 0; k < NetConfig::kConvLayers; ++k) {
-        const Conv3x3Shape s{n, k == 0 ? 1 : cfg.filters, side, side, cfg.filters, pad};
-        layers.push_back(s);
-        side = NetConfig::pooled_after(k) ? s.h_out() / 2 : s.h_out();
-    }
-    return layers;
-}
-
-double flops(const Conv3x3Shape& s) { return 2.0 * 9 * s.c_in * s.c_out * s.n * s.h_out() * s.w_out(); }
-
 std::string shape_arg(const Conv3x3Shape& s) {
     return std::to_string(s.n) + "," + std::to_string(s.c_in) + "," + std::to_string(s.h) + "," + std::to_string(s.w) +
            "," + std::to_string(s.c_out) + "," + std::to_string(s.pad);
@@ -66,7 +51,7 @@ double time_ours(const Conv3x3Shape& s, double seconds, uint64_t stream) {
                  b = random_tensor({s.c_out}, 3 * stream + 2);
     NoGradGuard no_grad;
     const Rate r = rate([&] { ops::conv3x3(x, w, b, s.pad); }, seconds);
-    return r.best * flops(s) / 1e9;
+    return r.best * s.flops() / 1e9;
 }
 
 void print_line(const std::string& name, const std::string& shape, double ours, const Peer& peer, double peer_gflops,
@@ -103,7 +88,7 @@ int run(int argc, char** argv) {
     const double seconds = a.get_double("--seconds", 0.01, 3600);
     const int threads = threads_from_options(a);
 
-    const std::vector<Conv3x3Shape> layers = conv_layers(cfg, batch);
+    const std::vector<Conv3x3Shape> layers = cfg.conv_shapes(batch, cfg.patch, cfg.patch);
     std::vector<double> ours;
     for (size_t k = 0; k < layers.size(); ++k) ours.push_back(time_ours(layers[k], seconds, k));
     Peer peer;
@@ -121,9 +106,9 @@ int run(int argc, char** argv) {
         const double peer_gflops = p.value("gflops", 0.0);
         print_line("conv" + std::to_string(k + 1) + "_fwd", shape_arg(layers[k]), ours[k], peer, peer_gflops,
                    p.value("variant", ""), peak, threads);
-        total_flops += flops(layers[k]);
-        ours_seconds += flops(layers[k]) / ours[k];
-        peer_seconds += peer_gflops > 0 ? flops(layers[k]) / peer_gflops : 0;
+        total_flops += layers[k].flops();
+        ours_seconds += layers[k].flops() / ours[k];
+        peer_seconds += peer_gflops > 0 ? layers[k].flops() / peer_gflops : 0;
     }
     print_line("conv_trunk_fwd", "conv1..conv6", total_flops / ours_seconds, peer,
                peer_seconds > 0 ? total_flops / peer_seconds : 0, "each layer's fastest", peak, threads);

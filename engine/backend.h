@@ -33,6 +33,8 @@ struct Conv3x3Shape {
     bool relu = false;
     int h_out() const { return h + 2 * pad - 2; }
     int w_out() const { return w + 2 * pad - 2; }
+    // Its multiply-adds × 2, the FLOPs the benchmarks report.
+    double flops() const { return 2.0 * 9 * c_in * c_out * double(n) * h_out() * w_out(); }
 };
 
 // 2×2 max-pool, stride 2, floor on odd sizes (47 -> 23; the last row/column is dropped).

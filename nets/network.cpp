@@ -30,15 +30,20 @@ int NetConfig::trunk_side(int input_side) const {
     return side;
 }
 
-double NetConfig::trunk_flops(int h, int w) const {
-    const int shrink = same ? 0 : 2;
-    double flops = 0;
+std::vector<Conv3x3Shape> NetConfig::conv_shapes(int n, int h, int w) const {
+    std::vector<Conv3x3Shape> layers;
     for (int layer = 0; layer < kConvLayers; ++layer) {
-        h -= shrink;
-        w -= shrink;
-        flops += 2.0 * 9 * (layer == 0 ? 1 : filters) * filters * h * w;
-        if (pooled_after(layer)) h /= 2, w /= 2;
+        const Conv3x3Shape s{n, layer == 0 ? 1 : filters, h, w, filters, same ? 1 : 0};
+        layers.push_back(s);
+        h = pooled_after(layer) ? s.h_out() / 2 : s.h_out();
+        w = pooled_after(layer) ? s.w_out() / 2 : s.w_out();
     }
+    return layers;
+}
+
+double NetConfig::trunk_flops(int h, int w) const {
+    double flops = 0;
+    for (const Conv3x3Shape& s : conv_shapes(1, h, w)) flops += s.flops();
     return flops;
 }
 

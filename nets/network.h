@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "engine/backend.h"
 #include "engine/tensor.h"
 
 namespace mcseg {
@@ -50,6 +51,8 @@ struct NetConfig {
     double forward_flops() const { return trunk_flops(patch, patch) + head_flops(); }
     // The same count for the conv trunk on an h × w input, and for the FCs of one patch.
     double trunk_flops(int h, int w) const;
+    // The shapes of conv1..conv6 on a batch of n inputs h × w, in order (pools between them).
+    std::vector<Conv3x3Shape> conv_shapes(int n, int h, int w) const;
     double head_flops() const;
     // Learned parameters plus batch-norm running statistics (a double: a hostile config must not
     // overflow the count that rejects it).
