@@ -36,6 +36,29 @@ Network constant_net(int patch) {
     return net;
 }
 
+// A fresh fixture of 6 images (4 in the train split) in dir, with its patch database (N = 15) at
+// dir/p.db; returns the database's path.
+std::string fixture_db(const fs::path& dir) {
+    const std::string db = (dir / "p.db").string();
+    PatchDbOptions popt;
+    popt.patch = 15;
+    build_patch_db(dir.string(), db, popt);
+    return db;
+}
+
+using Centres = std::set<std::tuple<int, int, int>>;  // (image, x, y)
+
+// Of the batch the sampler made last: how many samples are labelled y, and how many were drawn
+// at one of the centres.
+std::pair<int, int> labelled_and_drawn_from(const Sampler& sampler, const Batch& b, float y, const Centres& centres) {
+    int labelled = 0, drawn = 0;
+    for (int i = 0; i < b.size; ++i) {
+        labelled += b.y[i] == y;
+        drawn += centres.count({sampler.where(i).image, sampler.where(i).x, sampler.where(i).y}) > 0;
+    }
+    return {labelled, drawn};
+}
+
 }  // namespace
 
 TEST_CASE("train: the negatives of a segmented image are its false MCs' pixels and its empty positive windows") {
@@ -85,11 +108,8 @@ TEST_CASE("train: the positives of a segmented image are the pixels of the true 
 
 TEST_CASE("train: hard positives are stored apart and batches draw them at the stated share") {
     const fs::path dir = test::make_fixture("minepos", 6);
-    const std::string db = (dir / "p.db").string();
-    PatchDbOptions popt;
-    popt.patch = 15;
-    build_patch_db(dir.string(), db, popt);
-    std::set<std::tuple<int, int, int>> chosen;
+    const std::string db = fixture_db(dir);
+    Centres chosen;
     {
         PatchSet plain(db, "train");
         REQUIRE(plain.count(kC1) >= 3);
@@ -110,11 +130,7 @@ TEST_CASE("train: hard positives are stored apart and batches draw them at the s
     CHECK(sampler.hard_positives_per_batch() == 16);
     Batch b;
     sampler.next(b);
-    int from_hard = 0, positives = 0;
-    for (int i = 0; i < b.size; ++i) {
-        positives += b.y[i] == 1.0f;
-        from_hard += chosen.count({sampler.where(i).image, sampler.where(i).x, sampler.where(i).y}) > 0;
-    }
+    const auto [positives, from_hard] = labelled_and_drawn_from(sampler, b, 1.0f, chosen);
     CHECK(positives == 32);
     CHECK(from_hard >= 16);  // regular C1 draws may land on a chosen centre too
     cfg.hard_share = 0.25;   // asks for hard negatives, and there are none
@@ -124,10 +140,7 @@ TEST_CASE("train: hard positives are stored apart and batches draw them at the s
 
 TEST_CASE("train: mining stores each false positive once, and batches draw them at the stated share") {
     const fs::path dir = test::make_fixture("mine", 6);
-    const std::string db = (dir / "p.db").string();
-    PatchDbOptions popt;
-    popt.patch = 15;
-    build_patch_db(dir.string(), db, popt);
+    const std::string db = fixture_db(dir);
     Network det = constant_net(15), seg = constant_net(15);
     save_network((dir / "det.safetensors").string(), det, {{"mcseg.kind", "detector"}});
     save_network((dir / "seg.safetensors").string(), seg, {{"mcseg.kind", "segmentator"}});
@@ -145,7 +158,7 @@ TEST_CASE("train: mining stores each false positive once, and batches draw them 
 
     PatchSet set(db, "train", InputNorm::BreastZ, "detector");
     REQUIRE(set.hard().size() == size_t(s.detector_added));
-    std::set<std::tuple<int, int, int>> hard;
+    Centres hard;
     for (const auto& [cls, p] : set.hard()) {
         CHECK(cls == kC4);
         hard.insert({p.image, p.x, p.y});
@@ -157,11 +170,7 @@ TEST_CASE("train: mining stores each false positive once, and batches draw them 
     CHECK(sampler.hard_per_batch() == 16);
     Batch b;
     sampler.next(b);
-    int from_hard = 0, negatives = 0;
-    for (int i = 0; i < b.size; ++i) {
-        negatives += b.y[i] == 0.0f;
-        from_hard += hard.count({sampler.where(i).image, sampler.where(i).x, sampler.where(i).y}) > 0;
-    }
+    const auto [negatives, from_hard] = labelled_and_drawn_from(sampler, b, 0.0f, hard);
     CHECK(negatives == 32);
     CHECK(from_hard >= 16);  // regular C4 draws may land on a mined centre too
     fs::remove_all(dir);
