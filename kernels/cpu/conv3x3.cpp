@@ -104,11 +104,10 @@ void image_to_col(const Conv3x3Shape& s, const float* x, const Scratch& b) {
 
 // Forward, as an implicit gemm: row (ci, ky, kx) of im2col is the (padded) image plane ci
 // shifted by (ky, kx), so gemm_offset_rows reads it in place through one offset per row instead
-// of a copy 9× the input's size. The shift only holds
-// if output pixels are numbered with the plane's row width wp = w_out + 2: the product computes
-// a "wide" output [c_out, rows·wp] whose last two columns of each row straddle the plane's border
-// and are dropped when the valid ones are copied into y with the bias added (and the ReLU taken
-// when the shape asks for it).
+// of a copy 9× the input's size. The shift only holds if output pixels are numbered with the
+// plane's row width wp = w_out + 2: the product computes a "wide" output [c_out, rows·wp] whose
+// last two columns of each row straddle the plane's border and are dropped when the valid ones
+// are copied into y with the bias added (and the ReLU taken when the shape asks for it).
 // The work is cut into chunks of output rows whose input and wide output stay in the core's L2
 // cache (kChunkFloats); an image that fits kWholeImageFloats is one chunk (a batch of patches
 // has images enough for the threads). The (image, chunk) pairs are spread over the threads
