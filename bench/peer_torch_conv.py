@@ -20,10 +20,9 @@ import argparse
 import json
 
 import torch
-import torch.nn.functional as F
 from torch.utils import mkldnn as mk
 
-from peer_torch_cpu import timed  # the same timing as the other peers
+from peer_torch_cpu import add_timing_args, require_same, timed  # the same timing and check as the other peers
 
 
 def variants(x, conv):
@@ -42,10 +41,7 @@ def variants(x, conv):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--layer", action="append", required=True, help="n,c_in,h,w,c_out,pad")
-    ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--warmup", type=int, default=2)
-    ap.add_argument("--seconds", type=float, default=2.0)
-    ap.add_argument("--min-iters", type=int, default=3)
+    add_timing_args(ap, 2.0)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
@@ -55,14 +51,8 @@ def main():
             n, c_in, h, w, c_out, pad = (int(v) for v in spec.split(","))
             conv = torch.nn.Conv2d(c_in, c_out, 3, padding=pad).eval()
             x = torch.randn(n, c_in, h, w)
-            want = conv(x)
             forms = variants(x, conv)
-            for name, fn in forms.items():  # every form computes the same output before it is timed
-                got = fn()
-                got = got.to_dense() if got.is_mkldnn else got
-                err = (got - want).abs().max().item()
-                if err > 1e-3 * max(1.0, want.abs().max().item()):
-                    raise SystemExit(f"peer: conv form {name} differs from NCHW PyTorch by {err}")
+            require_same(forms, conv(x), "conv form", "NCHW PyTorch")
             flops = 2.0 * 9 * c_in * c_out * n * (h + 2 * pad - 2) * (w + 2 * pad - 2)
             gflops = {name: flops * timed(fn, args.warmup, args.seconds, args.min_iters)[0] / 1e9
                       for name, fn in forms.items()}

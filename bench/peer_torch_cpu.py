@@ -45,6 +45,25 @@ def timed(fn, warmup, seconds, min_iters):
     return 1.0 / min(times), len(times) / sum(times)
 
 
+def add_timing_args(ap, seconds):
+    """The options every peer times with (also bench/peer_torch_conv.py's)."""
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--warmup", type=int, default=2)
+    ap.add_argument("--seconds", type=float, default=seconds)
+    ap.add_argument("--min-iters", type=int, default=3)
+
+
+def require_same(forms, want, what, reference):
+    """Exits unless every form (name -> function; its result dense or oneDNN) gives want, to 1e-3
+    of want's largest value: each form must compute the same thing before it is timed."""
+    for name, fn in forms.items():
+        got = fn()
+        got = got.to_dense() if got.is_mkldnn else got
+        err = (got - want).abs().max().item()
+        if err > 1e-3 * max(1.0, want.abs().max().item()):
+            raise SystemExit(f"peer: {what} {name} differs from {reference} by {err}")
+
+
 def fold(w, b, gamma, beta, mean, var, eps):
     """(w, b) of a conv or linear layer with the eval-mode batch norm (gamma, beta, mean, var,
     eps) after it folded in (also bench/peer_torch_segment.py's)."""
@@ -121,10 +140,7 @@ def main():
     ap.add_argument("--filters", type=int, default=32)
     ap.add_argument("--batch", type=int, default=256)
     ap.add_argument("--infer-batch", type=int, default=1024)
-    ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--warmup", type=int, default=2)
-    ap.add_argument("--seconds", type=float, default=10.0)
-    ap.add_argument("--min-iters", type=int, default=3)
+    add_timing_args(ap, 10.0)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
@@ -152,11 +168,7 @@ def main():
              for name, fmt in (("nchw", torch.contiguous_format), ("channels_last", torch.channels_last))}
     xi = torch.randn(args.infer_batch, 1, args.patch, args.patch)
     variants = inference_variants(net, xi)
-    want = variants["eager"]()
-    for name, fn in variants.items():  # every variant computes the same logits before it is timed
-        err = (fn() - want).abs().max().item()
-        if err > 1e-3 * max(1.0, want.abs().max().item()):
-            raise SystemExit(f"peer: inference variant {name} differs from eager PyTorch by {err}")
+    require_same(variants, variants["eager"](), "inference variant", "eager PyTorch")
     infer = {name: timed(fn, args.warmup, args.seconds, args.min_iters) for name, fn in variants.items()}
     train_name = max(train, key=lambda k: train[k][0])
     infer_name = max(infer, key=lambda k: infer[k][0])
